@@ -1,0 +1,9 @@
+/**
+ * Shared types: `Bars`, dates, symbols and the typed errors.
+ *
+ * @module
+ */
+export * from "./bars.ts";
+export * from "./dates.ts";
+export * from "./errors.ts";
+export * from "./symbol.ts";

@@ -1,0 +1,7 @@
+/**
+ * asxlab: a research workbench for ASX equities. This module is the public API
+ * that notebooks and scripts import; it only re-exports.
+ *
+ * @module
+ */
+export * from "./core/mod.ts";
