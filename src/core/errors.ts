@@ -28,16 +28,33 @@ export interface AsxlabErrorOptions {
 export class LakeError extends Error {
   /** The object key involved, when there is one. */
   readonly key: string | undefined;
+  /** What kind of failure, for callers that branch on it. */
+  readonly code: LakeErrorCode;
   /**
    * @param message What was attempted and why it failed, quoting the key.
-   * @param options `key` of the object, `cause` the underlying error.
+   * @param options `key` of the object, `code` (default `"Other"`), `cause` the underlying error.
    */
-  constructor(message: string, options: AsxlabErrorOptions & { key?: string } = {}) {
+  constructor(
+    message: string,
+    options: AsxlabErrorOptions & { key?: string; code?: LakeErrorCode } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "LakeError";
     this.key = options.key;
+    this.code = options.code ?? "Other";
   }
 }
+
+/** The kinds of {@link LakeError}. */
+export type LakeErrorCode =
+  | "NotFound"
+  | "NoSuchBucket"
+  | "AccessDenied"
+  | "BadKey"
+  | "Corrupt"
+  | "Schema"
+  | "OutOfMemory"
+  | "Other";
 
 /**
  * Bad user input: a flag, a parameter, a date range, a symbol. The message says
