@@ -130,13 +130,14 @@ export class Bars {
   #ranges: Map<string, [number, number]> | undefined;
 
   /**
-   * Wraps an Arrow table that has at least `symbol`, `date` and the price columns.
+   * Wraps an Arrow table that has at least `symbol` and `date` columns (a load
+   * may select fewer price columns; their accessors throw when absent).
    *
    * @param table Sorted by symbol, date.
    * @throws {TypeError} When a required column is missing.
    */
   constructor(table: Table) {
-    for (const name of ["symbol", "date", "open", "high", "low", "close", "volume"]) {
+    for (const name of ["symbol", "date"]) {
       if (!table.getChild(name)) {
         const have = table.schema.fields.map((f) => f.name).join(", ");
         throw new TypeError(`Bars need a "${name}" column; the table has: ${have}`);

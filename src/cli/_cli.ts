@@ -1,0 +1,62 @@
+/**
+ * Shared plumbing for the deno-task CLIs: typed errors become one line on
+ * stderr and exit code 2; anything else is a bug and keeps its stack.
+ *
+ * @module
+ */
+
+import { ConfigError, FetchError, LakeError } from "../core/errors.ts";
+
+/**
+ * Runs a CLI's main function and exits with its code; user-facing errors print
+ * one line (`error: …`) and exit 2.
+ *
+ * @param main The CLI body; resolves to an exit code.
+ */
+export async function runCli(main: () => Promise<number>): Promise<never> {
+  let code: number;
+  try {
+    code = await main();
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof LakeError || err instanceof FetchError) {
+      console.error(`error: ${err.message}`);
+      code = 2;
+    } else if (err instanceof RangeError || (err instanceof TypeError && isArgError(err))) {
+      console.error(`error: ${err.message}`);
+      code = 2;
+    } else {
+      throw err;
+    }
+  }
+  Deno.exit(code);
+}
+
+function isArgError(err: TypeError): boolean {
+  // node:util parseArgs throws TypeErrors with these codes for unknown or malformed flags.
+  const code = (err as TypeError & { code?: string }).code ?? "";
+  return code.startsWith("ERR_PARSE_ARGS");
+}
+
+/**
+ * Formats rows as an aligned text table.
+ *
+ * @param header Column names.
+ * @param rows Cell strings.
+ * @returns The table, one line per row, numbers right-aligned.
+ *
+ * @example
+ * ```ts
+ * import { formatRows } from "./_cli.ts";
+ * console.assert(formatRows(["a", "b"], [["x", "1"]]).split("\n").length === 3);
+ * ```
+ */
+export function formatRows(header: string[], rows: string[][]): string {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? "").length)));
+  const numeric = header.map((_, j) =>
+    rows.length > 0 && rows.every((r) => /^-?[\d.,e+]+$|^$/.test(r[j] ?? ""))
+  );
+  const line = (cells: string[]) =>
+    cells.map((c, j) => numeric[j] ? c.padStart(widths[j]!) : c.padEnd(widths[j]!)).join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
