@@ -5,3 +5,4 @@
  * @module
  */
 export * from "./core/mod.ts";
+export * from "./indicators/mod.ts";

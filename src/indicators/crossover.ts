@@ -1,0 +1,77 @@
+/**
+ * Crossover and crossunder helpers for strategies.
+ *
+ * @module
+ */
+import { outputBuffer, sameLength, type Series } from "./indicator.ts";
+
+/**
+ * True when `a` crosses above `b` at bar `i`: `a[i-1] < b[i-1] && a[i] > b[i]`
+ * (the backtest's definition: fast below slow on the previous bar, above on this one).
+ * Touching (`a == b`) is not a cross; any NaN involved gives false.
+ *
+ * @param a The crossing series, e.g. a fast moving average.
+ * @param b The series or level crossed, e.g. a slow moving average or `30`.
+ * @param i The bar index; false when `i < 1` or `i` is past the end.
+ * @returns Whether a crossover happens at `i`.
+ *
+ * @example
+ * ```ts
+ * import { crossover } from "./crossover.ts";
+ * console.assert(crossover([1, 3], [2, 2], 1) && !crossover([1, 3], [2, 2], 0));
+ * console.assert(crossover([25, 35], 30, 1));
+ * ```
+ */
+export function crossover(a: Series, b: Series | number, i: number): boolean {
+  if (i < 1 || i >= a.length) return false;
+  const b0 = typeof b === "number" ? b : b[i - 1]!;
+  const b1 = typeof b === "number" ? b : b[i]!;
+  return a[i - 1]! < b0 && a[i]! > b1;
+}
+
+/**
+ * True when `a` crosses below `b` at bar `i`: `a[i-1] > b[i-1] && a[i] < b[i]`.
+ *
+ * @param a The crossing series.
+ * @param b The series or level crossed.
+ * @param i The bar index; false when `i < 1` or `i` is past the end.
+ * @returns Whether a crossunder happens at `i`.
+ *
+ * @example
+ * ```ts
+ * import { crossunder } from "./crossover.ts";
+ * console.assert(crossunder([3, 1], [2, 2], 1));
+ * ```
+ */
+export function crossunder(a: Series, b: Series | number, i: number): boolean {
+  if (i < 1 || i >= a.length) return false;
+  const b0 = typeof b === "number" ? b : b[i - 1]!;
+  const b1 = typeof b === "number" ? b : b[i]!;
+  return a[i - 1]! > b0 && a[i]! < b1;
+}
+
+/**
+ * Crosses as a series: `+1` where `a` crosses above `b`, `-1` where it crosses below,
+ * `0` elsewhere (including bar 0 and wherever a NaN is involved).
+ *
+ * @param a The crossing series.
+ * @param b The series or level crossed.
+ * @param out Optional buffer of `a.length` to write into.
+ * @returns The signals aligned with `a`.
+ * @throws {RangeError} When `b` is a series of another length or `out` has the wrong length.
+ *
+ * @example
+ * ```ts
+ * import { crosses } from "./crossover.ts";
+ * console.assert(crosses([1, 3, 1], 2).join() === "0,1,-1");
+ * ```
+ */
+export function crosses(a: Series, b: Series | number, out?: Float64Array): Float64Array {
+  const n = typeof b === "number" ? a.length : sameLength(["a", "b"], [a, b]);
+  const o = outputBuffer(n, out);
+  if (n > 0) o[0] = 0;
+  for (let i = 1; i < n; i++) {
+    o[i] = crossover(a, b, i) ? 1 : crossunder(a, b, i) ? -1 : 0;
+  }
+  return o;
+}
