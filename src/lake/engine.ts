@@ -32,28 +32,66 @@ export interface ParquetFilter {
   columns?: readonly string[];
 }
 
-/** SQL over Arrow and Parquet. */
+/** What a `registerParquet` call read, so callers and tests can see pruning at work. */
+export interface ParquetScan {
+  /** Files registered. */
+  files: number;
+  /** Row groups in those files, per their footers. */
+  rowGroups: number;
+  /** Row groups decoded (wasm) or handed to DuckDB's own scan (native, which may skip more). */
+  rowGroupsRead: number;
+  /** Row groups skipped because their footer statistics cannot match the filter. */
+  rowGroupsSkipped: number;
+  /** Rows in the table afterwards. */
+  rows: number;
+}
+
+/** Options for {@link Engine.queryToParquet}. */
+export interface ParquetWriteOptions {
+  /**
+   * Maximum rows per row group. Curated files are sorted by symbol, date, so
+   * smaller groups let footer statistics prune more finely.
+   * @default {65536}
+   */
+  rowGroupSize?: number;
+}
+
+/** The row-group size used when a caller does not choose one. */
+export const DEFAULT_ROW_GROUP_SIZE = 65_536;
+
+/**
+ * SQL over Arrow and Parquet.
+ *
+ * Tables and views an engine creates are private to it (wasm: a schema per
+ * engine on the shared instance; native: an in-memory database per engine).
+ * Every method throws `LakeError`: code `Corrupt` (unreadable Parquet, naming
+ * the key), `NotFound` (missing file), `Schema` (files or columns that do not
+ * line up), `OutOfMemory` (the request cannot fit; the message gives its size),
+ * `Other` (SQL errors, with DuckDB's message and the SQL).
+ */
 export interface Engine {
   /** Which engine this is. */
   readonly kind: EngineKind;
   /**
    * Creates (or replaces) table `name` from Parquet files, reading only the row groups
    * that the filter can match; the caller still applies the exact filter in SQL.
+   * Only the filter's `columns` are loaded when it names some.
    * Throws `LakeError` (code `Corrupt`, naming the key) on unreadable Parquet.
+   * Returns what was read and skipped.
    */
   registerParquet(
     name: string,
     sources: readonly ParquetSource[],
     filter?: ParquetFilter,
-  ): Promise<void>;
+  ): Promise<ParquetScan>;
   /** Creates (or replaces) table `name` from an Arrow table. */
   registerArrow(name: string, table: Table): Promise<void>;
-  /** Drops table `name` if it exists. */
+  /** Drops table or view `name` if it exists. */
   drop(name: string): Promise<void>;
-  /** Runs SQL and returns an apache-arrow 21 Table. */
+  /** Runs one SQL statement and returns its result as an apache-arrow 21 Table (empty for DDL). */
   query(sql: string): Promise<Table>;
-  /** Runs SQL and returns its result as Parquet bytes (ZSTD), optionally with row groups of `rowGroupSize` rows. */
-  queryToParquet(sql: string, options?: { rowGroupSize?: number }): Promise<Uint8Array>;
-  /** Releases the engine (the shared wasm instance stays until process exit or `closeAll`). */
+  /** Runs SQL and returns its result as Parquet bytes (ZSTD, DATE as Parquet DATE), in row groups of `rowGroupSize` rows. */
+  queryToParquet(sql: string, options?: ParquetWriteOptions): Promise<Uint8Array>;
+  /** Releases this engine's tables and connection (the shared wasm instance stays until `closeAll`/`closeEngines`). */
   close(): Promise<void>;
 }
