@@ -6,6 +6,8 @@
  * @module
  */
 
+import { LakeError } from "../core/errors.ts";
+
 /** What a listing or `head` says of one object. */
 export interface ObjectInfo {
   /** Key relative to the store root, e.g. `ohlcv/year=2020/part-0.parquet`. */
@@ -34,4 +36,138 @@ export interface Store {
   localPath?(key: string): Promise<string | undefined>;
   /** Releases clients and sockets. */
   close?(): Promise<void>;
+}
+
+/** An object's bytes together with the info of exactly those bytes (no race between a `head` and a `get`). */
+export interface StoredObject {
+  /** The info (etag, size) of `body`. */
+  info: ObjectInfo;
+  /** The whole object. */
+  body: Uint8Array;
+}
+
+/**
+ * A {@link Store} the Lake reads through: it can hand out a local file for an
+ * object it has just listed without asking the backend again. `LocalStore`
+ * answers from its own files; `CachedStore` from its ETag-keyed cache.
+ */
+export interface LakeStore extends Store {
+  /** The object's bytes and their info in one request. `LakeError` code `NotFound` when absent. */
+  getObject(key: string): Promise<StoredObject>;
+  /** The bytes of the object a listing described (a warm cache answers without any request). */
+  getWith(info: ObjectInfo): Promise<Uint8Array>;
+  /** A local file holding the bytes of the object a listing described. */
+  localPathFor(info: ObjectInfo): Promise<string>;
+  /** Forgets any cached copy of `key` (call it when the bytes failed to parse). */
+  evict(key: string): Promise<void>;
+}
+
+/** The longest key S3 accepts, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Checks that a key is a relative, `/`-separated object key that means the same
+ * thing on S3 and on disk: not empty, no leading `/`, no empty, `.` or `..`
+ * segments, no backslash, no control characters (NUL included), at most
+ * {@link MAX_KEY_BYTES} bytes of UTF-8.
+ *
+ * @param key The key, e.g. `"ohlcv/year=2020/part-0.parquet"`.
+ * @returns The same key.
+ * @throws {LakeError} Code `BadKey`, quoting the key and saying what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { validateKey } from "./store.ts";
+ * console.assert(validateKey("symbols/^AXJO.csv") === "symbols/^AXJO.csv");
+ * try { validateKey("../etc/passwd"); } catch (e) { console.assert((e as { code: string }).code === "BadKey"); }
+ * ```
+ */
+export function validateKey(key: string): string {
+  const problem = keyProblem(key, false);
+  if (problem !== undefined) {
+    throw new LakeError(`Invalid object key ${JSON.stringify(key)}: ${problem}`, {
+      key,
+      code: "BadKey",
+    });
+  }
+  return key;
+}
+
+/**
+ * Checks a listing prefix: the empty string (everything) or a key-like string
+ * that may end with `/` (e.g. `"ohlcv/year=2020/"` or `"ohlcv/year=20"`).
+ *
+ * @param prefix The prefix to list.
+ * @returns The same prefix.
+ * @throws {LakeError} Code `BadKey` when the prefix could never be the start of a valid key.
+ *
+ * @example
+ * ```ts
+ * import { validatePrefix } from "./store.ts";
+ * console.assert(validatePrefix("ohlcv/") === "ohlcv/");
+ * console.assert(validatePrefix("") === "");
+ * ```
+ */
+export function validatePrefix(prefix: string): string {
+  if (prefix === "") return prefix;
+  const complete = prefix.endsWith("/");
+  const body = complete ? prefix.slice(0, -1) : prefix;
+  // Without a trailing '/', the last segment is partial: "." or ".." may still start a name ("..x").
+  const problem = keyProblem(body, !complete);
+  if (problem !== undefined) {
+    throw new LakeError(`Invalid listing prefix ${JSON.stringify(prefix)}: ${problem}`, {
+      key: prefix,
+      code: "BadKey",
+    });
+  }
+  return prefix;
+}
+
+function keyProblem(key: string, partialLast: boolean): string | undefined {
+  if (key === "") return "it is empty";
+  if (key.startsWith("/")) return "keys are relative and must not start with '/'";
+  if (key.includes("\\")) return "backslashes are not allowed (use '/')";
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return "control characters (NUL included) are not allowed";
+  if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) {
+    return `it is longer than ${MAX_KEY_BYTES} bytes`;
+  }
+  const segments = key.split("/");
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
+    const last = i === segments.length - 1;
+    if (seg === "") return "empty path segments ('//' or a trailing '/') are not allowed";
+    if ((seg === "." || seg === "..") && !(partialLast && last)) {
+      return `'${seg}' path segments are not allowed`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Orders keys the way S3 lists them: by UTF-8 bytes (which is code point order).
+ *
+ * @param a A key.
+ * @param b Another key.
+ * @returns Negative, zero or positive, for `Array.prototype.sort`.
+ *
+ * @example
+ * ```ts
+ * import { compareKeys } from "./store.ts";
+ * console.assert(["b", "a/x", "a"].sort(compareKeys).join() === "a,a/x,b");
+ * ```
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800..DFFF) encode code points above U+FFFF: they sort after U+E000..FFFF.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }

@@ -1,0 +1,110 @@
+/**
+ * `openStore`: one URI → the right {@link LakeStore} (a local directory, or S3
+ * behind the ETag cache).
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "../core/errors.ts";
+import { CachedStore, DEFAULT_CACHE_DIR } from "./cache.ts";
+import { LocalStore } from "./local_store.ts";
+import { type S3Credentials, S3Store } from "./s3_store.ts";
+import type { LakeStore } from "./store.ts";
+
+/** The default lake when no URI is given and `ASXLAB_LAKE` is unset. */
+export const DEFAULT_LAKE = "data-cache/lake";
+
+/** Options for {@link openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * Root of the S3 object cache (ignored for local lakes).
+   * @default {"data-cache/s3"}
+   */
+  cacheDir?: string;
+  /** S3 endpoint (s3rver, MinIO…); turns on path-style addressing. @default {env AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL} */
+  endpoint?: string;
+  /** AWS region. @default {env AWS_REGION / AWS_DEFAULT_REGION, else "ap-southeast-2"} */
+  region?: string;
+  /** Static credentials. @default {the SDK's default provider chain} */
+  credentials?: S3Credentials;
+}
+
+function envLake(): string | undefined {
+  try {
+    const value = Deno.env.get("ASXLAB_LAKE");
+    return value === "" ? undefined : value;
+  } catch {
+    return undefined; // no --allow-env
+  }
+}
+
+/**
+ * Opens the lake's object store.
+ *
+ * - `s3://bucket[/prefix]` → a {@link CachedStore} over an {@link S3Store}
+ *   (objects cached under `<cacheDir>/<bucket>/<key>`).
+ * - `file:///abs/path` or a plain path → a {@link LocalStore}.
+ * - `undefined` → env `ASXLAB_LAKE`, else `data-cache/lake`.
+ *
+ * @param uri Where the lake is.
+ * @param options Cache root and S3 connection settings.
+ * @returns The store; call `close()` when done.
+ * @throws {ConfigError} For an empty URI, an unsupported scheme (quoting the URI) or a malformed S3 URI.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./open_store.ts";
+ * const store = await openStore(await Deno.makeTempDir());
+ * console.assert((await store.list("")).length === 0);
+ * await store.close?.();
+ * ```
+ */
+export function openStore(uri?: string, options: OpenStoreOptions = {}): Promise<LakeStore> {
+  try {
+    return Promise.resolve(openStoreSync(uri, options));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function openStoreSync(uri: string | undefined, options: OpenStoreOptions): LakeStore {
+  const target = uri ?? envLake() ?? DEFAULT_LAKE;
+  if (target.trim() === "") {
+    throw new ConfigError(
+      `Invalid lake URI "": expected s3://bucket[/prefix], file:///path or a path`,
+    );
+  }
+  if (target.startsWith("s3://")) {
+    const s3 = new S3Store(target, {
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    });
+    return new CachedStore(s3, { cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR });
+  }
+  if (target.startsWith("file:")) {
+    let path: string;
+    try {
+      path = fileURLToPath(target);
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid lake URI ${JSON.stringify(target)}: not a valid file:// URL (${
+          (err as Error).message
+        })`,
+        { cause: err },
+      );
+    }
+    return new LocalStore(path);
+  }
+  // Any other "scheme:" (but not a Windows drive letter such as C:\) is unsupported.
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/.exec(target);
+  if (scheme !== null && !/^[a-zA-Z]:[\\/]/.test(target)) {
+    throw new ConfigError(
+      `Unsupported lake URI ${JSON.stringify(target)}: scheme "${
+        scheme[1]
+      }:" is not one of s3://, file:// or a plain path`,
+    );
+  }
+  return new LocalStore(target);
+}

@@ -1,0 +1,397 @@
+/**
+ * `S3Store`: the lake's key layout in an S3 bucket, on `@aws-sdk/client-s3`.
+ *
+ * @module
+ */
+
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { ConfigError, LakeError, type LakeErrorCode } from "../core/errors.ts";
+import {
+  compareKeys,
+  type ObjectInfo,
+  type Store,
+  type StoredObject,
+  validateKey,
+  validatePrefix,
+} from "./store.ts";
+
+/** Static AWS credentials (otherwise the SDK's default chain: env, profile, SSO, instance role…). */
+export interface S3Credentials {
+  /** `AWS_ACCESS_KEY_ID`. */
+  accessKeyId: string;
+  /** `AWS_SECRET_ACCESS_KEY`. */
+  secretAccessKey: string;
+  /** `AWS_SESSION_TOKEN`, for temporary credentials. */
+  sessionToken?: string;
+}
+
+/** Options for {@link S3Store}. */
+export interface S3StoreOptions {
+  /**
+   * AWS region.
+   * @default {env AWS_REGION, else AWS_DEFAULT_REGION, else "ap-southeast-2"}
+   */
+  region?: string;
+  /**
+   * A custom endpoint (s3rver, MinIO, LocalStack); setting one turns on path-style addressing.
+   * @default {env AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS's own}
+   */
+  endpoint?: string;
+  /** Static credentials. @default {the SDK's default provider chain} */
+  credentials?: S3Credentials;
+  /** Use this client instead of making one (the store then does not destroy it on `close`). */
+  client?: S3Client;
+  /**
+   * Keys per ListObjectsV2 page (1..1000).
+   * @default {1000}
+   */
+  pageSize?: number;
+}
+
+/** A parsed `s3://bucket/prefix` URI. */
+export interface S3Location {
+  /** The bucket name. */
+  bucket: string;
+  /** The key prefix without leading or trailing `/` (`""` for the bucket root). */
+  prefix: string;
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$/;
+
+/**
+ * Parses `s3://bucket` or `s3://bucket/some/prefix/`.
+ *
+ * @param uri The URI.
+ * @returns Bucket and prefix (trailing `/` dropped).
+ * @throws {ConfigError} When it is not an `s3://` URI with a valid bucket name and prefix.
+ *
+ * @example
+ * ```ts
+ * import { parseS3Uri } from "./s3_store.ts";
+ * const loc = parseS3Uri("s3://my-lake/asx/");
+ * console.assert(loc.bucket === "my-lake" && loc.prefix === "asx");
+ * ```
+ */
+export function parseS3Uri(uri: string): S3Location {
+  const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(uri);
+  if (m === null) {
+    throw new ConfigError(`Invalid S3 URI ${JSON.stringify(uri)}: expected s3://bucket[/prefix]`);
+  }
+  const bucket = m[1] ?? "";
+  if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) {
+    throw new ConfigError(
+      `Invalid S3 URI ${JSON.stringify(uri)}: bucket ${
+        JSON.stringify(bucket)
+      } is not a valid bucket name (3-63 of a-z, 0-9, '.', '-')`,
+    );
+  }
+  const prefix = (m[2] ?? "").replace(/\/+$/, "");
+  if (prefix !== "") {
+    try {
+      validateKey(prefix);
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid S3 URI ${JSON.stringify(uri)}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+  return { bucket, prefix };
+}
+
+function env(name: string): string | undefined {
+  try {
+    const value = Deno.env.get(name);
+    return value === "" ? undefined : value;
+  } catch {
+    return undefined; // no --allow-env: behave as if unset
+  }
+}
+
+/**
+ * A {@link Store} on S3 (or anything that speaks S3: s3rver, MinIO).
+ *
+ * Keys are relative to the URI's prefix: in `s3://lake/asx`, key
+ * `ohlcv/year=2020/part-0.parquet` is S3 key `asx/ohlcv/year=2020/part-0.parquet`.
+ * Bodies are sent as `Uint8Array` and checksums are only computed when an
+ * operation requires one (`WHEN_REQUIRED`): with the SDK's default the body is
+ * sent with aws-chunked framing, which s3rver stores verbatim (a corrupt object).
+ * ETags are returned without quotes. Every failure is a `LakeError` whose message
+ * names the operation and `s3://bucket/key`: codes `NotFound`, `NoSuchBucket`,
+ * `AccessDenied`, `Corrupt` (short read), `Other`.
+ *
+ * @example
+ * ```ts ignore
+ * import { S3Store } from "./s3_store.ts";
+ * const store = new S3Store("s3://my-lake/asx");
+ * const parts = await store.list("ohlcv/year=2020/");
+ * await store.close();
+ * ```
+ */
+export class S3Store implements Store {
+  /** `s3://bucket` or `s3://bucket/prefix`. */
+  readonly uri: string;
+  /** The bucket. */
+  readonly bucket: string;
+  /** The key prefix, without slashes at either end (`""` for none). */
+  readonly prefix: string;
+  /** The region the client uses. */
+  readonly region: string;
+  /** The custom endpoint, if any. */
+  readonly endpoint: string | undefined;
+  /** Where a cache should keep this store's objects, relative to its root: `bucket[/prefix]`. */
+  readonly cacheNamespace: string;
+  /** The SDK client. */
+  readonly client: S3Client;
+  readonly #ownsClient: boolean;
+  readonly #pageSize: number;
+
+  /**
+   * @param uri `s3://bucket` or `s3://bucket/prefix`.
+   * @param options Region, endpoint, credentials, client, page size.
+   * @throws {ConfigError} For a malformed URI or a page size outside 1..1000.
+   */
+  constructor(uri: string, options: S3StoreOptions = {}) {
+    const { bucket, prefix } = parseS3Uri(uri);
+    this.bucket = bucket;
+    this.prefix = prefix;
+    this.uri = prefix === "" ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
+    this.cacheNamespace = prefix === "" ? bucket : `${bucket}/${prefix}`;
+    this.region = options.region ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ??
+      "ap-southeast-2";
+    this.endpoint = options.endpoint ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL");
+    const pageSize = options.pageSize ?? 1000;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+      throw new ConfigError(`Invalid S3 list page size ${pageSize}: expected an integer 1..1000`);
+    }
+    this.#pageSize = pageSize;
+    if (options.client !== undefined) {
+      this.client = options.client;
+      this.#ownsClient = false;
+    } else {
+      this.client = new S3Client({
+        region: this.region,
+        ...(this.endpoint === undefined ? {} : { endpoint: this.endpoint, forcePathStyle: true }),
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+      });
+      this.#ownsClient = true;
+    }
+  }
+
+  /**
+   * The S3 key for a store key (`prefix/key`).
+   *
+   * @param key A store key.
+   * @returns The full S3 key.
+   * @throws {LakeError} Code `BadKey` for an invalid key.
+   */
+  s3Key(key: string): string {
+    validateKey(key);
+    return this.prefix === "" ? key : `${this.prefix}/${key}`;
+  }
+
+  /**
+   * Every object whose key starts with `prefix`, sorted by key; follows
+   * ListObjectsV2 continuation tokens until the listing is complete.
+   *
+   * @param prefix `""` for everything, `"ohlcv/"`, …
+   * @returns Key (relative to the store prefix), size and unquoted ETag.
+   * @throws {LakeError} `NoSuchBucket`, `AccessDenied`, `BadKey`, `Other`.
+   */
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    validatePrefix(prefix);
+    const full = this.prefix === "" ? prefix : `${this.prefix}/${prefix}`;
+    const strip = this.prefix === "" ? 0 : this.prefix.length + 1;
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: full,
+            MaxKeys: this.#pageSize,
+            ...(token === undefined ? {} : { ContinuationToken: token }),
+          }),
+        );
+      } catch (err) {
+        throw this.#error("list", full, err, prefix);
+      }
+      for (const obj of page.Contents ?? []) {
+        if (obj.Key === undefined) continue;
+        out.push({
+          key: obj.Key.slice(strip),
+          size: obj.Size ?? 0,
+          etag: unquote(obj.ETag),
+        });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return out.sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  /**
+   * The whole object.
+   *
+   * @param key A store key.
+   * @returns Its bytes.
+   * @throws {LakeError} `NotFound`, `NoSuchBucket`, `AccessDenied`, `BadKey`, `Corrupt` (short read), `Other`.
+   */
+  async get(key: string): Promise<Uint8Array> {
+    return (await this.getObject(key)).body;
+  }
+
+  /**
+   * The object's bytes with the ETag and size of that same response.
+   *
+   * @param key A store key.
+   * @returns `{ info, body }`.
+   * @throws {LakeError} `NotFound`, `NoSuchBucket`, `AccessDenied`, `BadKey`, `Corrupt` (short read), `Other`.
+   */
+  async getObject(key: string): Promise<StoredObject> {
+    const s3Key = this.s3Key(key);
+    let body: Uint8Array;
+    let etag: string;
+    let expected: number | undefined;
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: s3Key }));
+      etag = unquote(res.ETag);
+      expected = res.ContentLength;
+      body = res.Body === undefined ? new Uint8Array(0) : await res.Body.transformToByteArray();
+    } catch (err) {
+      throw this.#error("get", s3Key, err, key);
+    }
+    if (expected !== undefined && body.length !== expected) {
+      throw new LakeError(
+        `Cannot get ${this.#where(s3Key)}: received ${body.length} of ${expected} bytes`,
+        { key, code: "Corrupt" },
+      );
+    }
+    return { info: { key, size: body.length, etag }, body };
+  }
+
+  /**
+   * The object's info (HeadObject), or `undefined` when absent. S3 answers a HEAD
+   * on a missing bucket with a bare 404 too, so that is also `undefined`.
+   *
+   * @param key A store key.
+   * @returns Key, size and unquoted ETag.
+   * @throws {LakeError} `AccessDenied`, `BadKey`, `Other`.
+   */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const s3Key = this.s3Key(key);
+    try {
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: s3Key }),
+      );
+      return { key, size: res.ContentLength ?? 0, etag: unquote(res.ETag) };
+    } catch (err) {
+      const mapped = this.#error("head", s3Key, err, key);
+      if (mapped.code === "NotFound" || mapped.code === "NoSuchBucket") return undefined;
+      throw mapped;
+    }
+  }
+
+  /**
+   * Writes the whole object (a single PutObject: atomic on S3).
+   *
+   * @param key A store key.
+   * @param body The bytes.
+   * @returns The new object's info (ETag from the response).
+   * @throws {LakeError} `NoSuchBucket`, `AccessDenied`, `BadKey` (nothing is sent), `Other`.
+   */
+  async put(key: string, body: Uint8Array): Promise<ObjectInfo> {
+    const s3Key = this.s3Key(key);
+    try {
+      const res = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: s3Key,
+          Body: body,
+          ContentLength: body.length,
+        }),
+      );
+      return { key, size: body.length, etag: unquote(res.ETag) };
+    } catch (err) {
+      throw this.#error("put", s3Key, err, key);
+    }
+  }
+
+  /**
+   * Deletes the object; an absent key is not an error.
+   *
+   * @param key A store key.
+   * @returns Resolves when deleted.
+   * @throws {LakeError} `NoSuchBucket`, `AccessDenied`, `BadKey`, `Other`.
+   */
+  async delete(key: string): Promise<void> {
+    const s3Key = this.s3Key(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: s3Key }));
+    } catch (err) {
+      const mapped = this.#error("delete", s3Key, err, key);
+      if (mapped.code !== "NotFound") throw mapped;
+    }
+  }
+
+  /**
+   * Destroys the client's sockets (unless the client was passed in).
+   *
+   * @returns Resolves immediately.
+   */
+  close(): Promise<void> {
+    if (this.#ownsClient) this.client.destroy();
+    return Promise.resolve();
+  }
+
+  #where(s3Key: string): string {
+    return `"s3://${this.bucket}/${s3Key}"`;
+  }
+
+  #error(op: string, s3Key: string, err: unknown, key: string): LakeError {
+    const e = err as {
+      name?: string;
+      Code?: string;
+      message?: string;
+      $metadata?: { httpStatusCode?: number };
+    };
+    const name = e?.Code ?? e?.name ?? "";
+    const status = e?.$metadata?.httpStatusCode;
+    let code: LakeErrorCode = "Other";
+    let reason: string;
+    if (name === "NoSuchBucket") {
+      code = "NoSuchBucket";
+      reason = `bucket "${this.bucket}" does not exist`;
+    } else if (name === "NoSuchKey" || name === "NotFound" || (status === 404 && op !== "list")) {
+      code = "NotFound";
+      reason = "no such object";
+    } else if (
+      name === "AccessDenied" || name === "Forbidden" || name === "InvalidAccessKeyId" ||
+      name === "SignatureDoesNotMatch" || status === 403
+    ) {
+      code = "AccessDenied";
+      reason = `access denied (${name || status})`;
+    } else {
+      reason = `${name ? `${name}: ` : ""}${e?.message ?? String(err)}`;
+    }
+    const what = op === "list" ? `list ${this.#where(s3Key)}*` : `${op} ${this.#where(s3Key)}`;
+    const region = this.endpoint === undefined ? ` (region ${this.region})` : ` (${this.endpoint})`;
+    return new LakeError(`Cannot ${what}${region}: ${reason}`, { key, code, cause: err });
+  }
+}
+
+function unquote(etag: string | undefined): string {
+  if (etag === undefined) return "";
+  return etag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}

@@ -1,0 +1,218 @@
+/**
+ * A real S3 endpoint for tests: s3rver 3.7.1 (Koa on `node:http`) on
+ * 127.0.0.1 with a random port and a temp directory, one bucket created, no
+ * logging. It counts the HTTP requests it receives by method and can inject
+ * faults into the next matching requests.
+ *
+ * Runs under Deno's Node compatibility as is. Notes from making it work:
+ * - Counting and faults are a Koa middleware put first in s3rver's stack
+ *   (`app.middleware.unshift`) before `run()`, so they see every real HTTP
+ *   request the server receives (Koa composes the stack when it starts listening).
+ * - s3rver only accepts the credentials `S3RVER` / `S3RVER`; any other secret is
+ *   answered 403 `SignatureDoesNotMatch` (useful for AccessDenied tests).
+ * - A HEAD on a missing bucket is a bare 404 (no body), so the SDK reports it as
+ *   `NotFound`, exactly like a missing key.
+ * - The SDK's default checksum mode sends aws-chunked bodies that s3rver stores
+ *   with the chunk framing; clients must use `WHEN_REQUIRED` (S3Store does).
+ * - s3rver does not verify SigV4 signatures, only the access key id: a wrong
+ *   access key id gets 403 `InvalidAccessKeyId`, a wrong secret is accepted.
+ * - Deno's `node:crypto` has no single DES (`createCipheriv("des")` throws
+ *   "Unknown cipher"), which s3rver uses for ListObjectsV2 continuation tokens:
+ *   every truncated listing (pagination) failed with 500 InternalError.
+ *   Workaround ({@link patchDesForS3rver}): map `"des"` to `"des-ede3-cbc"` with
+ *   the 8-byte key repeated three times (EDE with K1 = K2 = K3 is exactly DES),
+ *   so the tokens are the same bytes s3rver makes on Node.
+ *
+ * @module
+ */
+
+import crypto from "node:crypto";
+import S3rver from "s3rver";
+
+let desPatched = false;
+
+/**
+ * Makes `crypto.createCipheriv("des", …)` / `createDecipheriv` work under Deno by
+ * running single DES as triple DES with three equal keys (identical output).
+ * Only the `"des"` algorithm is affected; idempotent.
+ */
+export function patchDesForS3rver(): void {
+  if (desPatched) return;
+  desPatched = true;
+  const c = crypto as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ["createCipheriv", "createDecipheriv"]) {
+    const original = c[name]!;
+    c[name] = function (
+      this: unknown,
+      alg: unknown,
+      key: unknown,
+      iv: unknown,
+      ...rest: unknown[]
+    ) {
+      if (alg === "des" && key instanceof Uint8Array && key.length === 8) {
+        const k3 = new Uint8Array(24);
+        k3.set(key, 0);
+        k3.set(key, 8);
+        k3.set(key, 16);
+        return original.call(this, "des-ede3-cbc", k3, iv, ...rest);
+      }
+      return original.call(this, alg, key, iv, ...rest);
+    };
+  }
+}
+
+/** A fault injected into the response to one request. */
+export type Fault =
+  /** Send the headers (full Content-Length) and the first bytes of the body, then drop the connection. */
+  | { kind: "truncate"; bytes?: number }
+  /** Answer with this HTTP status and an S3 XML error body. */
+  | { kind: "status"; status: number; code?: string };
+
+/** A running s3rver. */
+export interface S3rverHandle {
+  /** `http://127.0.0.1:<port>`. */
+  endpoint: string;
+  /** The bucket created at start. */
+  bucket: string;
+  /** The only credentials s3rver accepts. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Credentials s3rver rejects with 403 InvalidAccessKeyId. */
+  badCredentials: { accessKeyId: string; secretAccessKey: string };
+  /** HTTP requests received so far, by method (`GET`, `HEAD`, `PUT`, …). */
+  requests: Record<string, number>;
+  /** Requests of one method received so far. */
+  count(method: string): number;
+  /** Zeroes the request counters. */
+  resetCounts(): void;
+  /** Injects `fault` into the next `times` requests of `method` (default once). */
+  failNext(method: string, fault: Fault, times?: number): void;
+  /** Stops the server and removes its directory. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startS3rver}. */
+export interface StartS3rverOptions {
+  /** Bucket to create. @default {"asxlab-test"} */
+  bucket?: string;
+}
+
+// Minimal view of the Koa context the middleware uses.
+interface KoaContext {
+  method: string;
+  body: unknown;
+  respond: boolean;
+  status: number;
+  res: {
+    writeHead(status: number, headers: Record<string, string>): void;
+    write(chunk: Uint8Array): boolean;
+    end(body?: string): void;
+    destroy(): void;
+  };
+  response: { get(name: string): string };
+}
+type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+
+/**
+ * Starts s3rver on 127.0.0.1 (random port) in a fresh temp directory.
+ *
+ * @param options Bucket name.
+ * @returns The handle; `close()` it in a `finally`.
+ * @throws {Error} When the server cannot start.
+ *
+ * @example
+ * ```ts ignore
+ * const s3 = await startS3rver();
+ * try { console.log(s3.endpoint, s3.count("GET")); } finally { await s3.close(); }
+ * ```
+ */
+export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3rverHandle> {
+  patchDesForS3rver();
+  const bucket = options.bucket ?? "asxlab-test";
+  const directory = await Deno.makeTempDir({ prefix: "asxlab-s3rver-" });
+  const requests: Record<string, number> = {};
+  const faults: { method: string; fault: Fault; times: number }[] = [];
+
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
+
+  const counter: Middleware = async (ctx, next) => {
+    requests[ctx.method] = (requests[ctx.method] ?? 0) + 1;
+    const i = faults.findIndex((f) => f.method === ctx.method);
+    const planned = i < 0 ? undefined : faults[i];
+    if (planned !== undefined && --planned.times <= 0) faults.splice(i, 1);
+    if (planned?.fault.kind === "status") {
+      const code = planned.fault.code ?? "InternalError";
+      ctx.respond = false;
+      const xml =
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected fault</Message></Error>`;
+      ctx.res.writeHead(planned.fault.status, {
+        "content-type": "application/xml",
+        "content-length": String(new TextEncoder().encode(xml).length),
+      });
+      ctx.res.end(xml);
+      return;
+    }
+    await next();
+    if (planned?.fault.kind === "truncate") {
+      const body = ctx.body as AsyncIterable<Uint8Array> | undefined;
+      if (body === undefined || body === null || typeof body !== "object") return;
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      const total = chunks.reduce((n, c) => n + c.length, 0);
+      const all = new Uint8Array(total);
+      let off = 0;
+      for (const c of chunks) {
+        all.set(c, off);
+        off += c.length;
+      }
+      const keep = Math.min(planned.fault.bytes ?? Math.floor(total / 2), Math.max(total - 1, 0));
+      ctx.respond = false;
+      ctx.res.writeHead(200, {
+        "content-length": String(total),
+        "etag": ctx.response.get("etag"),
+        "content-type": "application/octet-stream",
+      });
+      ctx.res.write(all.subarray(0, keep));
+      // Let the partial body reach the socket, then drop the connection.
+      await new Promise((r) => setTimeout(r, 20));
+      ctx.res.destroy();
+    }
+  };
+  (server as unknown as { middleware: Middleware[] }).middleware.unshift(counter);
+
+  let address: { port: number };
+  try {
+    address = await server.run();
+  } catch (err) {
+    await Deno.remove(directory, { recursive: true }).catch(() => {});
+    throw err;
+  }
+  const endpoint = `http://127.0.0.1:${address.port}`;
+
+  return {
+    endpoint,
+    bucket,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    badCredentials: { accessKeyId: "NOT-S3RVER", secretAccessKey: "S3RVER" },
+    requests,
+    count: (method) => requests[method.toUpperCase()] ?? 0,
+    resetCounts: () => {
+      for (const k of Object.keys(requests)) delete requests[k];
+    },
+    failNext: (method, fault, times = 1) => {
+      faults.push({ method: method.toUpperCase(), fault, times });
+    },
+    close: async () => {
+      // Drop idle keep-alive sockets of clients that were not destroyed, or close() would wait on them.
+      (server as unknown as { httpServer?: { closeAllConnections?: () => void } }).httpServer
+        ?.closeAllConnections?.();
+      await server.close();
+      await Deno.remove(directory, { recursive: true }).catch(() => {});
+    },
+  };
+}
