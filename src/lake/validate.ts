@@ -24,8 +24,8 @@ import { SYMBOL_PATTERN } from "../core/symbol.ts";
  * - `inconsistent OHLC`: high < max(open, close), low > min(open, close) or low > high.
  * - `negative volume`: volume < 0.
  * - `duplicate`: another valid row has the same (symbol, date); see {@link ValidateOptions.keepDuplicate}.
- * - `stale bar`: (opt-in) a flat zero-volume bar repeating the previous kept close: no trade happened.
  * - `monthly row`: part of a run of month-end-spaced rows (Yahoo's pre-daily era).
+ * - `stale bar`: (opt-in) a flat zero-volume bar repeating the previous kept close: no trade happened.
  */
 export const QUARANTINE_REASONS = [
   "invalid symbol",
@@ -36,8 +36,8 @@ export const QUARANTINE_REASONS = [
   "inconsistent OHLC",
   "negative volume",
   "duplicate",
-  "stale bar",
   "monthly row",
+  "stale bar",
 ] as const;
 
 /** One of {@link QUARANTINE_REASONS}. */
@@ -96,7 +96,7 @@ const REASON_CODE: Record<QuarantineReason, number> = Object.fromEntries(
  *
  * Input may be in any order; output is sorted by symbol (code-unit order),
  * then date. Row rules apply first, then duplicates among the rows that passed,
- * then the stale-bar and monthly-run rules per symbol. See
+ * then the monthly-run and stale-bar rules per symbol. See
  * {@link QUARANTINE_REASONS} for the rules and their precedence.
  *
  * @param columns Bars as typed columns (`date` in epoch days, `NaN` for nulls).
@@ -205,18 +205,6 @@ export function validateBars(
     let end = k + 1;
     const s = symbol[order[k]!]!;
     while (end < n && symbol[order[end]!] === s) end++;
-    if (staleBars) {
-      let prevClose = NaN;
-      for (let m = k; m < end; m++) {
-        const i = order[m]!;
-        if (code[i] !== 0) continue;
-        const c = close[i]!;
-        if (
-          volume[i] === 0 && open[i] === c && high[i] === c && low[i] === c && c === prevClose
-        ) code[i] = REASON_CODE["stale bar"];
-        else prevClose = c;
-      }
-    }
     if (monthly) {
       run.length = 0; // rows (input numbers) of the current chain of monthly gaps
       let prev = -1;
@@ -239,6 +227,18 @@ export function validateBars(
         prev = i;
       }
       flush();
+    }
+    if (staleBars) {
+      let prevClose = NaN;
+      for (let m = k; m < end; m++) {
+        const i = order[m]!;
+        if (code[i] !== 0) continue;
+        const c = close[i]!;
+        if (
+          volume[i] === 0 && open[i] === c && high[i] === c && low[i] === c && c === prevClose
+        ) code[i] = REASON_CODE["stale bar"];
+        else prevClose = c;
+      }
     }
     k = end;
   }
