@@ -22,3 +22,5 @@ export * from "./stochastic.ts";
 export * from "./obv.ts";
 export * from "./vwap.ts";
 export * from "./returns.ts";
+export * from "./resample.ts";
+export * from "./add_indicators.ts";
