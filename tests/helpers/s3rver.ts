@@ -80,14 +80,30 @@ export interface S3rverHandle {
   badCredentials: { accessKeyId: string; secretAccessKey: string };
   /** HTTP requests received so far, by method (`GET`, `HEAD`, `PUT`, …). */
   requests: Record<string, number>;
-  /** Requests of one method received so far. */
-  count(method: string): number;
+  /** Every request received so far: method, path-style path and whether it addressed an object. */
+  log: RequestRecord[];
+  /**
+   * Requests of one method received so far; `target` narrows to requests on
+   * objects (`/bucket/key`: GetObject, HeadObject, PutObject…) or on buckets
+   * (`/bucket`: ListObjectsV2 is a bucket `GET`).
+   */
+  count(method: string, target?: "object" | "bucket"): number;
   /** Zeroes the request counters. */
   resetCounts(): void;
   /** Injects `fault` into the next `times` requests of `method` (default once). */
   failNext(method: string, fault: Fault, times?: number): void;
   /** Stops the server and removes its directory. */
   close(): Promise<void>;
+}
+
+/** One HTTP request s3rver received. */
+export interface RequestRecord {
+  /** `GET`, `HEAD`, `PUT`, `DELETE`, … */
+  method: string;
+  /** The URL path, e.g. `/asxlab-test/asx/ohlcv/year=2020/part-0.parquet`. */
+  path: string;
+  /** Whether the path names an object (`/bucket/key`) rather than a bucket. */
+  object: boolean;
 }
 
 /** Options for {@link startS3rver}. */
@@ -99,6 +115,7 @@ export interface StartS3rverOptions {
 // Minimal view of the Koa context the middleware uses.
 interface KoaContext {
   method: string;
+  path: string;
   body: unknown;
   respond: boolean;
   status: number;
@@ -130,6 +147,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
   const bucket = options.bucket ?? "asxlab-test";
   const directory = await Deno.makeTempDir({ prefix: "asxlab-s3rver-" });
   const requests: Record<string, number> = {};
+  const log: RequestRecord[] = [];
   const faults: { method: string; fault: Fault; times: number }[] = [];
 
   const server = new S3rver({
@@ -142,6 +160,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
 
   const counter: Middleware = async (ctx, next) => {
     requests[ctx.method] = (requests[ctx.method] ?? 0) + 1;
+    log.push({ method: ctx.method, path: ctx.path, object: /^\/[^/]+\/./.test(ctx.path) });
     const i = faults.findIndex((f) => f.method === ctx.method);
     const planned = i < 0 ? undefined : faults[i];
     if (planned !== undefined && --planned.times <= 0) faults.splice(i, 1);
@@ -200,9 +219,15 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
     badCredentials: { accessKeyId: "NOT-S3RVER", secretAccessKey: "S3RVER" },
     requests,
-    count: (method) => requests[method.toUpperCase()] ?? 0,
+    log,
+    count: (method, target) =>
+      target === undefined
+        ? requests[method.toUpperCase()] ?? 0
+        : log.filter((r) => r.method === method.toUpperCase() && r.object === (target === "object"))
+          .length,
     resetCounts: () => {
       for (const k of Object.keys(requests)) delete requests[k];
+      log.length = 0;
     },
     failNext: (method, fault, times = 1) => {
       faults.push({ method: method.toUpperCase(), fault, times });

@@ -366,6 +366,25 @@ Deno.test("S3Store passes the Store contract on s3rver (with a key prefix)", asy
   }
 });
 
+Deno.test("CachedStore(S3Store) passes the Store contract too", async (t) => {
+  const s3 = await startS3rver();
+  const tmp = await Deno.makeTempDir({ prefix: "asxlab-cached-" });
+  const opts = { endpoint: s3.endpoint, credentials: s3.credentials, region: "ap-southeast-2" };
+  const store = new CachedStore(new S3Store(`s3://${s3.bucket}/asx`, opts), { cacheDir: tmp });
+  const raw = new S3Store(`s3://${s3.bucket}`, opts);
+  try {
+    await storeContract(t, {
+      store,
+      rawList: async () => (await raw.list("")).map((o) => o.key),
+    });
+  } finally {
+    await store.close();
+    await raw.close();
+    await s3.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("validateKey: every accepted key stays strictly inside the root", () => {
   const root = resolve("/tmp/asxlab-root");
   const alphabet = fc.constantFrom("a", "=", "^", ".", "..", "/", "\\", "\u0000", " ", "-", "~");
