@@ -96,9 +96,9 @@ export class LocalStore implements LakeStore {
       .filter((key) => key.startsWith(prefix))
       .sort(compareKeys);
     const out: ObjectInfo[] = [];
-    for (const key of keys) {
-      const info = await this.#stat(key, "list");
-      if (info !== undefined) out.push(info); // deleted between the walk and the stat
+    for (let i = 0; i < keys.length; i += 64) {
+      const infos = await Promise.all(keys.slice(i, i + 64).map((k) => this.#stat(k, "list")));
+      for (const info of infos) if (info !== undefined) out.push(info); // undefined: deleted meanwhile
     }
     return out;
   }

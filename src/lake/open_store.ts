@@ -32,6 +32,10 @@ export interface OpenStoreOptions {
 
 function envLake(): string | undefined {
   try {
+    // Never prompt: without --allow-env the variable counts as unset.
+    if (Deno.permissions.querySync({ name: "env", variable: "ASXLAB_LAKE" }).state !== "granted") {
+      return undefined;
+    }
     const value = Deno.env.get("ASXLAB_LAKE");
     return value === "" ? undefined : value;
   } catch {

@@ -109,6 +109,10 @@ export function parseS3Uri(uri: string): S3Location {
 
 function env(name: string): string | undefined {
   try {
+    // Never prompt: without --allow-env the variable counts as unset.
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+      return undefined;
+    }
     const value = Deno.env.get(name);
     return value === "" ? undefined : value;
   } catch {

@@ -34,7 +34,15 @@ let desPatched = false;
 /**
  * Makes `crypto.createCipheriv("des", …)` / `createDecipheriv` work under Deno by
  * running single DES as triple DES with three equal keys (identical output).
- * Only the `"des"` algorithm is affected; idempotent.
+ * Only the `"des"` algorithm is affected; idempotent. {@link startS3rver} calls it.
+ *
+ * @returns Nothing; `node:crypto` is patched in place.
+ *
+ * @example
+ * ```ts ignore
+ * patchDesForS3rver();
+ * crypto.createCipheriv("des", new Uint8Array(8), new Uint8Array(8)); // no longer "Unknown cipher"
+ * ```
  */
 export function patchDesForS3rver(): void {
   if (desPatched) return;

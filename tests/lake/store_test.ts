@@ -477,3 +477,40 @@ Deno.test("parseS3Uri and openStore pick the backend and reject bad URIs", async
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("S3Store takes region and endpoint from the AWS environment", async () => {
+  const names = ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"];
+  const saved = new Map(names.map((n) => [n, Deno.env.get(n)]));
+  const restore = () => {
+    for (const [n, v] of saved) v === undefined ? Deno.env.delete(n) : Deno.env.set(n, v);
+  };
+  try {
+    for (const n of names) Deno.env.delete(n);
+    let s = new S3Store("s3://env-bucket");
+    assertEquals([s.region, s.endpoint], ["ap-southeast-2", undefined]);
+    assertEquals(s.client.config.forcePathStyle, false);
+    await s.close();
+
+    Deno.env.set("AWS_DEFAULT_REGION", "us-east-2");
+    s = new S3Store("s3://env-bucket");
+    assertEquals(s.region, "us-east-2");
+    await s.close();
+
+    Deno.env.set("AWS_REGION", "eu-west-1");
+    Deno.env.set("AWS_ENDPOINT_URL", "http://127.0.0.1:9000");
+    s = new S3Store("s3://env-bucket");
+    assertEquals([s.region, s.endpoint], ["eu-west-1", "http://127.0.0.1:9000"]);
+    assertEquals(await s.client.config.region(), "eu-west-1");
+    assertEquals(s.client.config.forcePathStyle, true);
+    await s.close();
+
+    s = new S3Store("s3://env-bucket", {
+      region: "ap-southeast-2",
+      endpoint: "http://127.0.0.1:1",
+    });
+    assertEquals([s.region, s.endpoint], ["ap-southeast-2", "http://127.0.0.1:1"]);
+    await s.close();
+  } finally {
+    restore();
+  }
+});
