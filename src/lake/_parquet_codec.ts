@@ -28,6 +28,11 @@ export interface DecodeOptions {
 /**
  * Decodes Parquet bytes to one Arrow IPC stream (schema, batches, end-of-stream).
  *
+ * Uses parquet-wasm's `ParquetFile` over a `Blob`: it copies only the byte
+ * ranges of the selected row groups and columns into its heap, and (unlike the
+ * synchronous `readParquet` of 0.8.0, which ignores `columns`) honours the
+ * column projection.
+ *
  * @param bytes The whole Parquet file.
  * @param options Row groups and columns to read.
  * @returns IPC stream bytes.
@@ -43,7 +48,12 @@ export async function parquetToIpc(
   };
   if (options.rowGroups) read.rowGroups = options.rowGroups;
   if (options.columns) read.columns = options.columns;
-  return pq.readParquet(bytes, read).intoIPCStream();
+  const file = await pq.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  try {
+    return (await file.read(read)).intoIPCStream();
+  } finally {
+    file.free();
+  }
 }
 
 /**

@@ -31,6 +31,8 @@ export interface ColumnStats {
   path: string;
   /** Physical type (see {@link PhysicalType}). */
   physicalType: number;
+  /** Compression codec (Thrift `CompressionCodec`: 0 none, 1 snappy, 6 zstd…). */
+  codec: number;
   /** Minimum value bytes (`min_value`, or legacy `min` for numeric types), if written. */
   min?: Uint8Array;
   /** Maximum value bytes (`max_value`, or legacy `max` for numeric types), if written. */
@@ -135,7 +137,7 @@ export function decodeFooter(footer: Uint8Array): ParquetFooter {
       const physicalType = asNumber(md.get(1));
       const path = asList(md.get(3)).map(asString).join(".");
       const stats = asStruct(md.get(12));
-      const col: ColumnStats = { path, physicalType };
+      const col: ColumnStats = { path, physicalType, codec: asNumber(md.get(4)) };
       if (stats) {
         const legacyOk = physicalType !== PhysicalType.BYTE_ARRAY &&
           physicalType !== PhysicalType.FIXED_LEN_BYTE_ARRAY;

@@ -1,0 +1,604 @@
+/**
+ * One suite, run against both engines (duckdb-wasm + parquet-wasm, and native
+ * DuckDB): Arrow in, SQL, Parquet out and back with the exact seed raw schema,
+ * the dedup query, several files, row-group pruning, corrupt input, SQL errors,
+ * typed-array access, and a float64 round-trip property.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import fc from "fast-check";
+import {
+  DateDay,
+  Field,
+  Float64,
+  Int32,
+  Int64,
+  makeData,
+  makeVector,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Type,
+  Utf8,
+  vectorFromArray,
+} from "apache-arrow";
+import { ConfigError, LakeError } from "../../src/core/errors.ts";
+import type { Engine, EngineKind } from "../../src/lake/engine.ts";
+import { closeEngines, engineKind, openEngine } from "../../src/lake/open_engine.ts";
+import { openWasmEngine } from "../../src/lake/engine_wasm.ts";
+import { readFooterFromFile } from "../../src/lake/_parquet_footer.ts";
+
+const DAY_2020 = 18262; // 2020-01-01 in epoch days
+
+function assertEquals(actual: unknown, expected: unknown, message?: string): void {
+  assert.deepStrictEqual(actual, expected, message);
+}
+
+function assertMatch(text: string, pattern: RegExp): void {
+  assert.match(text, pattern);
+}
+
+function assertInstanceOf<T>(
+  value: unknown,
+  ctor: abstract new (...args: never[]) => T,
+): asserts value is T {
+  assert.ok(value instanceof ctor, `expected an instance of ${ctor.name}, got ${String(value)}`);
+}
+
+async function assertRejects(
+  fn: () => Promise<unknown>,
+  ctor: abstract new (...args: never[]) => Error,
+): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    assertInstanceOf(err, ctor);
+    return err;
+  }
+  assert.fail(`expected a rejection with ${ctor.name}`);
+}
+
+/** One raw row of the seed schema. */
+interface RawRow {
+  symbol: string;
+  date: number;
+  close: number;
+  volume: bigint;
+  fetch: string;
+  batch: number;
+}
+
+/** An Arrow table with the exact seed raw schema. */
+function rawTable(rows: readonly RawRow[]): Table {
+  const n = rows.length;
+  const f64 = (pick: (r: RawRow) => number) => Float64Array.from(rows, pick);
+  const fields = [
+    new Field("symbol", new Utf8(), true),
+    new Field("date", new DateDay(), true),
+    new Field("open", new Float64(), true),
+    new Field("high", new Float64(), true),
+    new Field("low", new Float64(), true),
+    new Field("close", new Float64(), true),
+    new Field("volume", new Int64(), true),
+    new Field("adjusted_close", new Float64(), true),
+    new Field("fetch_timestamp", new Utf8(), true),
+    new Field("batch_number", new Int32(), true),
+  ];
+  const children = [
+    vectorFromArray(rows.map((r) => r.symbol), new Utf8()).data[0]!,
+    makeData({ type: new DateDay(), length: n, data: Int32Array.from(rows, (r) => r.date) }),
+    makeData({ type: new Float64(), length: n, data: f64((r) => r.close - 0.5) }),
+    makeData({ type: new Float64(), length: n, data: f64((r) => r.close + 1) }),
+    makeData({ type: new Float64(), length: n, data: f64((r) => r.close - 1) }),
+    makeData({ type: new Float64(), length: n, data: f64((r) => r.close) }),
+    makeData({ type: new Int64(), length: n, data: BigInt64Array.from(rows, (r) => r.volume) }),
+    makeData({ type: new Float64(), length: n, data: f64((r) => r.close * 0.98) }),
+    vectorFromArray(rows.map((r) => r.fetch), new Utf8()).data[0]!,
+    makeData({ type: new Int32(), length: n, data: Int32Array.from(rows, (r) => r.batch) }),
+  ];
+  const schema = new Schema(fields);
+  return new Table(
+    schema,
+    new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, children })),
+  );
+}
+
+/** `days` daily rows per symbol, sorted by symbol, date. */
+function market(symbols: readonly string[], days: number, batch = 1): RawRow[] {
+  const rows: RawRow[] = [];
+  for (const [s, symbol] of symbols.entries()) {
+    for (let d = 0; d < days; d++) {
+      rows.push({
+        symbol,
+        date: DAY_2020 + d,
+        close: 10 * (s + 1) + d / 100,
+        volume: 1_000_000_000_000n + BigInt(s * 1000 + d),
+        fetch: "2024-05-01T20:00:00Z",
+        batch,
+      });
+    }
+  }
+  return rows;
+}
+
+/** Column values as plain JS (dates as epoch days, Int64 as bigint). */
+function columnValues(table: Table, name: string): unknown[] {
+  const col = table.getChild(name);
+  assert(col, `column ${name} missing`);
+  const out: unknown[] = [];
+  for (const data of col.data) {
+    if (data.type.typeId === Type.Date) {
+      // Date32: the raw day numbers, not millisecond conversions.
+      const days = data.values as Int32Array;
+      for (let i = 0; i < data.length; i++) out.push(days[data.offset + i]);
+    } else {
+      out.push(...makeVector(data).toArray());
+    }
+  }
+  return out;
+}
+
+function assertSeedTypes(table: Table): void {
+  const byName = Object.fromEntries(table.schema.fields.map((f) => [f.name, f.type]));
+  assertEquals(Object.keys(byName), [
+    "symbol",
+    "date",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "adjusted_close",
+    "fetch_timestamp",
+    "batch_number",
+  ]);
+  assertEquals(byName.symbol!.typeId, Type.Utf8);
+  assertEquals(byName.date!.typeId, Type.Date);
+  assertEquals(String(byName.date), "Date32<DAY>");
+  for (const c of ["open", "high", "low", "close", "adjusted_close"]) {
+    assertEquals(String(byName[c]), "Float64", c);
+  }
+  assertEquals(String(byName.volume), "Int64");
+  assertEquals(byName.fetch_timestamp!.typeId, Type.Utf8);
+  assertEquals(String(byName.batch_number), "Int32");
+}
+
+async function writeTemp(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  const path = join(dir, name);
+  await Deno.writeFile(path, bytes);
+  return path;
+}
+
+function bitsOf(values: Float64Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+for (const kind of ["wasm", "native"] as const satisfies readonly EngineKind[]) {
+  Deno.test(`engine (${kind})`, async (t) => {
+    const engine: Engine = await openEngine(kind);
+    const dir = await Deno.makeTempDir({ prefix: `asxlab-engine-${kind}-` });
+    try {
+      assertEquals(engine.kind, kind);
+
+      await t.step("registers an Arrow table and queries it", async () => {
+        await engine.registerArrow("bars", rawTable(market(["BHP.AX", "CBA.AX"], 5)));
+        const t1 = await engine.query(
+          "SELECT symbol, count(*)::INTEGER AS n, max(close) AS hi FROM bars GROUP BY symbol ORDER BY symbol",
+        );
+        assertEquals(columnValues(t1, "symbol"), ["BHP.AX", "CBA.AX"]);
+        assertEquals(columnValues(t1, "n"), [5, 5]);
+        assertEquals(columnValues(t1, "hi"), [10.04, 20.04]);
+        // Replacing: registering the same name again replaces the table.
+        await engine.registerArrow("bars", rawTable(market(["WES.AX"], 2)));
+        const t2 = await engine.query("SELECT DISTINCT symbol FROM bars");
+        assertEquals(columnValues(t2, "symbol"), ["WES.AX"]);
+      });
+
+      await t.step(
+        "writes the seed raw schema to Parquet and reads it back with exact types",
+        async () => {
+          const rows = market(["BHP.AX", "^AXJO"], 3, 7);
+          rows[1]!.volume = 9_007_199_254_740_993n; // above 2^53: must stay exact
+          await engine.registerArrow("raw_in", rawTable(rows));
+          const bytes = await engine.queryToParquet("SELECT * FROM raw_in ORDER BY symbol, date");
+          assertEquals([...bytes.subarray(0, 4)], [0x50, 0x41, 0x52, 0x31]);
+          const footer = readFooterFromFile(bytes);
+          assertEquals(footer.numRows, 6);
+          const cols = footer.rowGroups[0]!.columns;
+          assertEquals(cols.get("date")!.physicalType, 1, "DATE is INT32 in Parquet");
+          assertEquals(cols.get("volume")!.physicalType, 2, "volume is INT64");
+          assertEquals(cols.get("batch_number")!.physicalType, 1, "batch_number is INT32");
+          for (const c of cols.values()) assertEquals(c.codec, 6, `${c.path} is ZSTD`);
+          const path = await writeTemp(dir, "raw.parquet", bytes);
+          await engine.registerParquet("raw_out", [{
+            key: "raw-data/2024-05-01-batch-7.parquet",
+            path,
+          }]);
+          const back = await engine.query("SELECT * FROM raw_out ORDER BY symbol, date");
+          assertSeedTypes(back);
+          const want = [...rows].sort((a, b) =>
+            a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.date - b.date
+          );
+          assertEquals(columnValues(back, "symbol"), want.map((r) => r.symbol));
+          assertEquals(columnValues(back, "date"), want.map((r) => r.date));
+          assertEquals(columnValues(back, "close"), want.map((r) => r.close));
+          assertEquals(columnValues(back, "volume"), want.map((r) => r.volume));
+          assertEquals(columnValues(back, "batch_number"), want.map(() => 7));
+          assertEquals(columnValues(back, "fetch_timestamp"), want.map((r) => r.fetch));
+        },
+      );
+
+      await t.step("deduplicates by latest fetch_timestamp per (symbol, date)", async () => {
+        const rows: RawRow[] = [
+          {
+            symbol: "BHP.AX",
+            date: DAY_2020,
+            close: 1,
+            volume: 1n,
+            fetch: "2024-05-01T20:00:00Z",
+            batch: 1,
+          },
+          {
+            symbol: "BHP.AX",
+            date: DAY_2020,
+            close: 2,
+            volume: 2n,
+            fetch: "2024-05-02T20:00:00Z",
+            batch: 2,
+          },
+          {
+            symbol: "BHP.AX",
+            date: DAY_2020 + 1,
+            close: 3,
+            volume: 3n,
+            fetch: "2024-05-01T20:00:00Z",
+            batch: 1,
+          },
+          {
+            symbol: "CBA.AX",
+            date: DAY_2020,
+            close: 5,
+            volume: 5n,
+            fetch: "2024-05-03T20:00:00Z",
+            batch: 3,
+          },
+          {
+            symbol: "CBA.AX",
+            date: DAY_2020,
+            close: 4,
+            volume: 4n,
+            fetch: "2024-05-01T20:00:00Z",
+            batch: 1,
+          },
+        ];
+        await engine.registerArrow("dups", rawTable(rows));
+        const t1 = await engine.query(`
+          SELECT symbol, date, close, batch_number FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY symbol, date ORDER BY fetch_timestamp DESC) AS rn
+            FROM dups
+          ) WHERE rn = 1 ORDER BY symbol, date`);
+        assertEquals(columnValues(t1, "symbol"), ["BHP.AX", "BHP.AX", "CBA.AX"]);
+        assertEquals(columnValues(t1, "date"), [DAY_2020, DAY_2020 + 1, DAY_2020]);
+        assertEquals(columnValues(t1, "close"), [2, 3, 5]);
+        assertEquals(columnValues(t1, "batch_number"), [2, 1, 3]);
+      });
+
+      await t.step("registers several Parquet files as one table", async () => {
+        const sources = [];
+        for (const [i, syms] of [["BHP.AX"], ["CBA.AX", "NAB.AX"], ["WES.AX"]].entries()) {
+          await engine.registerArrow("part", rawTable(market(syms, 10, i + 1)));
+          const path = await writeTemp(
+            dir,
+            `batch-${i + 1}.parquet`,
+            await engine.queryToParquet("SELECT * FROM part"),
+          );
+          sources.push({ key: `raw-data/2024-05-01-batch-${i + 1}.parquet`, path });
+        }
+        const scan = await engine.registerParquet("many", sources);
+        assertEquals(scan.files, 3);
+        assertEquals(scan.rows, 40);
+        assertEquals(scan.rowGroupsSkipped, 0);
+        const t1 = await engine.query(
+          "SELECT symbol, count(*)::INTEGER AS n, min(batch_number) AS b FROM many GROUP BY 1 ORDER BY 1",
+        );
+        assertEquals(columnValues(t1, "symbol"), ["BHP.AX", "CBA.AX", "NAB.AX", "WES.AX"]);
+        assertEquals(columnValues(t1, "n"), [10, 10, 10, 10]);
+        assertEquals(columnValues(t1, "b"), [1, 2, 2, 3]);
+        assertSeedTypes(await engine.query("SELECT * FROM many LIMIT 0"));
+        // Only some columns.
+        await engine.registerParquet("slim", sources, { columns: ["symbol", "close"] });
+        const slim = await engine.query("SELECT * FROM slim");
+        assertEquals(slim.schema.fields.map((f) => f.name), ["symbol", "close"]);
+        assertEquals(slim.numRows, 40);
+      });
+
+      await t.step("prunes row groups by footer statistics and keeps results exact", async () => {
+        const symbols = ["AAA.AX", "BBB.AX", "CCC.AX", "DDD.AX"];
+        await engine.registerArrow("cur", rawTable(market(symbols, 100)));
+        const bytes = await engine.queryToParquet("SELECT * FROM cur ORDER BY symbol, date", {
+          rowGroupSize: 50,
+        });
+        const footer = readFooterFromFile(bytes);
+        const path = await writeTemp(dir, "curated.parquet", bytes);
+        const filter = { symbols: ["CCC.AX"], start: DAY_2020 + 10, end: DAY_2020 + 30 };
+        const scan = await engine.registerParquet("pruned", [{
+          key: "ohlcv/year=2020/part-0.parquet",
+          path,
+        }], filter);
+        assertEquals(scan.rowGroups, footer.rowGroups.length);
+        if (kind === "wasm") {
+          // 400 rows in 8 groups of 50; CCC.AX days 10..30 live in group 4 alone.
+          assertEquals(footer.rowGroups.map((g) => g.numRows), [50, 50, 50, 50, 50, 50, 50, 50]);
+          assertEquals(scan.rowGroupsRead, 1);
+          assertEquals(scan.rowGroupsSkipped, 7);
+          assertEquals(scan.rows, 50);
+        }
+        const t1 = await engine.query(
+          `SELECT symbol, date FROM pruned WHERE symbol = 'CCC.AX' AND date BETWEEN DATE '2020-01-11' AND DATE '2020-01-31' ORDER BY date`,
+        );
+        assertEquals(t1.numRows, 21);
+        assertEquals(columnValues(t1, "date")[0], DAY_2020 + 10);
+        assertEquals(columnValues(t1, "date")[20], DAY_2020 + 30);
+        // A filter nothing can match still yields the schema, with no rows.
+        const none = await engine.registerParquet("none", [{ key: "k", path }], {
+          symbols: ["ZZZ.AX"],
+        });
+        assertEquals(none.rowGroupsRead, 0);
+        const empty = await engine.query("SELECT * FROM none");
+        assertEquals(empty.numRows, 0);
+        assertSeedTypes(empty);
+      });
+
+      await t.step("corrupt or missing Parquet fails with LakeError naming the key", async () => {
+        const garbage = await writeTemp(
+          dir,
+          "garbage.parquet",
+          new TextEncoder().encode("not parquet at all, sorry"),
+        );
+        const e1 = await assertRejects(
+          () => engine.registerParquet("bad", [{ key: "raw-data/garbage.parquet", path: garbage }]),
+          LakeError,
+        );
+        assertEquals((e1 as LakeError).code, "Corrupt");
+        assertEquals((e1 as LakeError).key, "raw-data/garbage.parquet");
+        assertMatch((e1 as LakeError).message, /raw-data\/garbage\.parquet/);
+
+        await engine.registerArrow("ok", rawTable(market(["BHP.AX"], 20)));
+        const good = await engine.queryToParquet("SELECT * FROM ok");
+        const truncated = await writeTemp(
+          dir,
+          "truncated.parquet",
+          good.subarray(0, good.length - 20),
+        );
+        const e2 = await assertRejects(
+          () =>
+            engine.registerParquet("bad", [{
+              key: "ohlcv/year=2020/part-9.parquet",
+              path: truncated,
+            }]),
+          LakeError,
+        );
+        assertEquals((e2 as LakeError).code, "Corrupt");
+        assertEquals((e2 as LakeError).key, "ohlcv/year=2020/part-9.parquet");
+
+        const e3 = await assertRejects(
+          () =>
+            engine.registerParquet("bad", [{
+              key: "gone.parquet",
+              path: join(dir, "nope.parquet"),
+            }]),
+          LakeError,
+        );
+        assertEquals((e3 as LakeError).code, "NotFound");
+        assertEquals((e3 as LakeError).key, "gone.parquet");
+      });
+
+      await t.step("SQL errors are LakeErrors quoting DuckDB and the SQL", async () => {
+        const e1 = await assertRejects(() => engine.query("SELEC 1 FROM bars"), LakeError);
+        assertMatch((e1 as LakeError).message, /syntax error at or near "SELEC"/);
+        assertMatch((e1 as LakeError).message, /SELEC 1 FROM bars/);
+        const e2 = await assertRejects(
+          () => engine.query("SELECT * FROM no_such_table"),
+          LakeError,
+        );
+        assertMatch((e2 as LakeError).message, /no_such_table/);
+        // The engine still works afterwards.
+        assertEquals((await engine.query("SELECT 1 AS one")).numRows, 1);
+      });
+
+      await t.step("numeric columns come out as typed arrays", async () => {
+        await engine.registerArrow("big", rawTable(market(["BHP.AX", "CBA.AX"], 3000)));
+        const t1 = await engine.query("SELECT close, volume, date FROM big ORDER BY symbol, date");
+        assertEquals(t1.numRows, 6000);
+        const close = t1.getChild("close")!;
+        for (const d of close.data) assertInstanceOf(d.values, Float64Array);
+        const arr = close.toArray();
+        assertInstanceOf(arr, Float64Array);
+        assertEquals(arr[0], 10);
+        assertEquals(arr[5999], 20 + 2999 / 100);
+        for (const d of t1.getChild("date")!.data) assertInstanceOf(d.values, Int32Array);
+        for (const d of t1.getChild("volume")!.data) assertInstanceOf(d.values, BigInt64Array);
+      });
+
+      await t.step("nulls survive, and drop removes tables and views", async () => {
+        const t1 = await engine.query(
+          "SELECT CASE WHEN range % 2 = 0 THEN NULL ELSE range::DOUBLE END AS x FROM range(6)",
+        );
+        assertEquals(t1.getChild("x")!.nullCount, 3);
+        assertEquals([...t1.getChild("x")!].map((v) => v ?? null), [null, 1, null, 3, null, 5]);
+        await engine.query("CREATE VIEW v_bars AS SELECT * FROM bars");
+        await engine.drop("v_bars");
+        await engine.drop("bars");
+        await engine.drop("never_existed");
+        await assertRejects(() => engine.query("SELECT * FROM bars"), LakeError);
+        await assertRejects(() => engine.query("SELECT * FROM v_bars"), LakeError);
+      });
+
+      await t.step("property: Parquet round trips keep float64 bits (NaN stays NaN)", async () => {
+        const special = fc.constantFrom(
+          -0,
+          0,
+          Number.MIN_VALUE,
+          -Number.MAX_VALUE,
+          Infinity,
+          -Infinity,
+          NaN,
+        );
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.oneof(fc.double(), special), { minLength: 1, maxLength: 300 }),
+            fc.integer({ min: 1, max: 64 }),
+            async (values, rowGroupSize) => {
+              const x = Float64Array.from(values);
+              const idx = Int32Array.from(values, (_, i) => i);
+              const fields = [
+                new Field("i", new Int32(), false),
+                new Field("x", new Float64(), true),
+              ];
+              const schema = new Schema(fields);
+              const table = new Table(
+                schema,
+                new RecordBatch(
+                  schema,
+                  makeData({
+                    type: new Struct(fields),
+                    length: x.length,
+                    children: [
+                      makeData({ type: new Int32(), length: x.length, data: idx }),
+                      makeData({ type: new Float64(), length: x.length, data: x }),
+                    ],
+                  }),
+                ),
+              );
+              await engine.registerArrow("prop_in", table);
+              const bytes = await engine.queryToParquet("SELECT * FROM prop_in ORDER BY i", {
+                rowGroupSize,
+              });
+              const path = await writeTemp(dir, "prop.parquet", bytes);
+              await engine.registerParquet("prop_out", [{ key: "prop.parquet", path }]);
+              const back = (await engine.query("SELECT x FROM prop_out ORDER BY i")).getChild("x")!
+                .toArray() as Float64Array;
+              assertEquals(back.length, x.length);
+              const a = bitsOf(x);
+              const b = bitsOf(back);
+              for (let i = 0; i < x.length; i++) {
+                if (Number.isNaN(x[i]!)) {
+                  assert(Number.isNaN(back[i]!), `row ${i}: NaN came back as ${back[i]}`);
+                  continue;
+                }
+                for (let k = 0; k < 8; k++) {
+                  assertEquals(
+                    b[i * 8 + k],
+                    a[i * 8 + k],
+                    `row ${i}: ${x[i]} came back as ${back[i]}`,
+                  );
+                }
+              }
+            },
+          ),
+          { numRuns: 25 },
+        );
+      });
+    } finally {
+      await engine.close();
+      await closeEngines();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("wasm engine refuses requests over its size limit with OutOfMemory", async () => {
+  const engine = await openWasmEngine({ maxRequestBytes: 20_000 });
+  const dir = await Deno.makeTempDir({ prefix: "asxlab-engine-oom-" });
+  try {
+    await engine.registerArrow("small", rawTable(market(["BHP.AX"], 10)));
+    const bytes = await engine.queryToParquet("SELECT * FROM small");
+    const path = await writeTemp(dir, "big.parquet", bytes);
+    // 10 rows x 10 columns fits; the query result of 100k rows does not.
+    await engine.registerParquet("fits", [{ key: "k", path }]);
+    const err = await assertRejects(
+      () => engine.query("SELECT range::DOUBLE AS x FROM range(100000)"),
+      LakeError,
+    );
+    assertEquals((err as LakeError).code, "OutOfMemory");
+    assertMatch((err as LakeError).message, /native/);
+    const paths = Array.from(
+      { length: 40 },
+      () => ({ key: "ohlcv/year=2020/part-0.parquet", path }),
+    );
+    const err2 = await assertRejects(() => engine.registerParquet("big", paths), LakeError);
+    assertEquals((err2 as LakeError).code, "OutOfMemory");
+    assertMatch((err2 as LakeError).message, /400 rows/);
+    // Still usable.
+    assertEquals(
+      (await engine.query("SELECT count(*)::INTEGER AS n FROM fits")).getChild("n")!.get(0),
+      10,
+    );
+  } finally {
+    await engine.close();
+    await closeEngines();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("wasm engines on the shared instance do not see each other's tables", async () => {
+  const a = await openEngine("wasm");
+  const b = await openEngine("wasm");
+  try {
+    await a.registerArrow("mine", rawTable(market(["BHP.AX"], 2)));
+    await b.registerArrow("mine", rawTable(market(["CBA.AX"], 3)));
+    assertEquals(
+      (await a.query("SELECT count(*)::INTEGER AS n FROM mine")).getChild("n")!.get(0),
+      2,
+    );
+    assertEquals(
+      (await b.query("SELECT count(*)::INTEGER AS n FROM mine")).getChild("n")!.get(0),
+      3,
+    );
+    await a.close();
+    await assertRejects(() => a.query("SELECT 1"), LakeError);
+    assertEquals(
+      (await b.query("SELECT count(*)::INTEGER AS n FROM mine")).getChild("n")!.get(0),
+      3,
+    );
+  } finally {
+    await closeEngines();
+  }
+});
+
+Deno.test("engine choice: argument, then ASXLAB_ENGINE, else wasm; bad values quoted", () => {
+  const saved = Deno.env.get("ASXLAB_ENGINE");
+  try {
+    Deno.env.delete("ASXLAB_ENGINE");
+    assertEquals(engineKind(), "wasm");
+    Deno.env.set("ASXLAB_ENGINE", "native");
+    assertEquals(engineKind(), "native");
+    assertEquals(engineKind("wasm"), "wasm");
+    Deno.env.set("ASXLAB_ENGINE", "duckdb");
+    const e = (() => {
+      try {
+        engineKind();
+      } catch (err) {
+        return err;
+      }
+    })();
+    assertInstanceOf(e, ConfigError);
+    assertMatch(e.message, /"duckdb".*ASXLAB_ENGINE/);
+    assertMatch(
+      (() => {
+        try {
+          engineKind("spark");
+          return "";
+        } catch (err) {
+          return (err as Error).message;
+        }
+      })(),
+      /Unknown query engine "spark"/,
+    );
+  } finally {
+    if (saved === undefined) Deno.env.delete("ASXLAB_ENGINE");
+    else Deno.env.set("ASXLAB_ENGINE", saved);
+  }
+});
