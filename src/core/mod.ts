@@ -7,3 +7,6 @@ export * from "./bars.ts";
 export * from "./dates.ts";
 export * from "./errors.ts";
 export * from "./symbol.ts";
+export * from "./calendar.ts";
+export * from "./ohlcv_columns.ts";
+export * from "./synthetic.ts";
