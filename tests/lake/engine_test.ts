@@ -602,3 +602,64 @@ Deno.test("engine choice: argument, then ASXLAB_ENGINE, else wasm; bad values qu
     else Deno.env.set("ASXLAB_ENGINE", saved);
   }
 });
+
+Deno.test("Parquet written by one engine reads back in the other with exact types", async () => {
+  const wasm = await openEngine("wasm");
+  const native = await openEngine("native");
+  const dir = await Deno.makeTempDir({ prefix: "asxlab-engine-x-" });
+  try {
+    const rows = market(["BHP.AX", "CBA.AX"], 30, 4);
+    for (const [writer, reader] of [[wasm, native], [native, wasm]] as const) {
+      await writer.registerArrow("src", rawTable(rows));
+      const bytes = await writer.queryToParquet("SELECT * FROM src ORDER BY symbol, date", {
+        rowGroupSize: 10,
+      });
+      const path = await writeTemp(dir, `${writer.kind}.parquet`, bytes);
+      const scan = await reader.registerParquet("dst", [{ key: `${writer.kind}.parquet`, path }], {
+        symbols: ["CBA.AX"],
+      });
+      assertEquals(scan.rowGroups, readFooterFromFile(bytes).rowGroups.length);
+      const back = await reader.query(
+        "SELECT * FROM dst WHERE symbol = 'CBA.AX' ORDER BY date",
+      );
+      assertSeedTypes(back);
+      assertEquals(
+        columnValues(back, "date"),
+        rows.filter((r) => r.symbol === "CBA.AX").map((r) => r.date),
+      );
+      assertEquals(
+        columnValues(back, "volume"),
+        rows.filter((r) => r.symbol === "CBA.AX").map((r) => r.volume),
+      );
+    }
+  } finally {
+    await closeEngines();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a process that used the wasm engine exits by itself", async () => {
+  const script = `
+    import { openEngine } from ${
+    JSON.stringify(new URL("../../src/lake/open_engine.ts", import.meta.url).href)
+  };
+    const engine = await openEngine("wasm");
+    const t = await engine.query("SELECT 41 + 1 AS answer");
+    console.log(String(t.getChild("answer")?.get(0)));
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+    stdout: "piped",
+    stderr: "piped",
+    env: { ASXLAB_ENGINE: "" },
+  }).spawn();
+  // No close: the shared instance holds no timers or handles, so the process ends on its own.
+  const guard = setTimeout(() => child.kill("SIGKILL"), 120_000);
+  const out = await child.output();
+  clearTimeout(guard);
+  assertEquals(
+    { code: out.code, stdout: new TextDecoder().decode(out.stdout).trim() },
+    { code: 0, stdout: "42" },
+    new TextDecoder().decode(out.stderr),
+  );
+});
