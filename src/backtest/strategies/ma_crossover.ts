@@ -1,0 +1,88 @@
+/**
+ * Moving-average crossover.
+ *
+ * @module
+ */
+import { crossover, crossunder } from "../../indicators/crossover.ts";
+import { sma } from "../../indicators/sma.ts";
+import { type BarContext, type InitContext, Strategy } from "../strategy.ts";
+
+/** Parameters of {@link MovingAverageCrossover}. */
+export interface MovingAverageCrossoverParams extends Record<string, number | boolean> {
+  /** Fast SMA period. @default {20} */
+  fast: number;
+  /** Slow SMA period (must exceed `fast`). @default {50} */
+  slow: number;
+  /** Trade both ways: close and reverse on each cross. @default {false} */
+  short: boolean;
+}
+
+/**
+ * Moving-average crossover on simple moving averages of the close. A cross up
+ * is `fast < slow` on the previous bar and `fast > slow` on this one; a cross
+ * down the mirror. Long-only (`short: false`): buy on a cross up when flat, close
+ * on a cross down. With `short: true`: close and reverse on each cross.
+ *
+ * @example
+ * ```ts
+ * import { MovingAverageCrossover } from "./ma_crossover.ts";
+ * const s = new MovingAverageCrossover();
+ * console.assert(s.validate({ fast: 50, slow: 20, short: false }) !== undefined);
+ * ```
+ */
+export class MovingAverageCrossover extends Strategy<MovingAverageCrossoverParams> {
+  /** CLI name. */
+  static readonly id: string = "ma-crossover";
+  params: MovingAverageCrossoverParams = { fast: 20, slow: 50, short: false };
+  /** Fast SMA, revealed bar by bar. */
+  fastMa: Float64Array = new Float64Array();
+  /** Slow SMA, revealed bar by bar. */
+  slowMa: Float64Array = new Float64Array();
+
+  /**
+   * Requires whole periods ≥ 1 with `fast < slow`.
+   *
+   * @param p The parameters.
+   * @returns A message, or undefined when admissible.
+   */
+  override validate(p: MovingAverageCrossoverParams): string | undefined {
+    if (!Number.isInteger(p.fast) || p.fast < 1) {
+      return `fast must be a whole number ≥ 1, got ${p.fast}`;
+    }
+    if (!Number.isInteger(p.slow) || p.slow < 1) {
+      return `slow must be a whole number ≥ 1, got ${p.slow}`;
+    }
+    if (p.fast >= p.slow) return `fast (${p.fast}) must be less than slow (${p.slow})`;
+    return undefined;
+  }
+
+  /**
+   * Declares the two SMAs.
+   *
+   * @param ctx The init context.
+   */
+  override init(ctx: InitContext): void {
+    this.fastMa = ctx.indicator(sma, ctx.close, this.params.fast);
+    this.slowMa = ctx.indicator(sma, ctx.close, this.params.slow);
+  }
+
+  /**
+   * Trades the crosses.
+   *
+   * @param ctx The bar context.
+   */
+  onBar(ctx: BarContext): void {
+    const i = ctx.i;
+    if (crossover(this.fastMa, this.slowMa, i)) {
+      if (this.params.short) {
+        if (ctx.position !== 0) ctx.closePosition();
+        ctx.buy();
+      } else if (ctx.position === 0) ctx.buy();
+    } else if (crossunder(this.fastMa, this.slowMa, i)) {
+      if (this.params.short) {
+        if (ctx.position !== 0) ctx.closePosition();
+        ctx.sell();
+      } else if (ctx.position > 0) ctx.closePosition();
+    }
+  }
+}

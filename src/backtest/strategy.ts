@@ -1,0 +1,273 @@
+/**
+ * The Strategy API: two hooks, as in backtesting.py. `init(ctx)` declares
+ * indicators once over the whole series (vectorised); `onBar(ctx)` decides on
+ * each bar and sees prices and indicators only up to the current bar: the arrays
+ * it reads are filled bar by bar, so a value from the future is still `NaN` —
+ * look-ahead is impossible by construction. Parameters are plain fields with
+ * defaults (`params = { fast: 20, slow: 50 }`) that runs and sweeps override.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../core/errors.ts";
+import type { Fill, Order, OrderOptions } from "./broker.ts";
+
+/** A parameter value: numbers, booleans or strings. */
+export type ParamValue = number | boolean | string;
+/** A strategy's parameters. */
+export type Params = Record<string, ParamValue>;
+
+/** What an indicator function may return: one series or named series (e.g. MACD's lines). */
+export type IndicatorOutput = Float64Array | Record<string, Float64Array>;
+
+/** The context `init` receives: the whole series of one symbol, and `indicator()` to declare one. */
+export interface InitContext {
+  /** The symbol these bars belong to. */
+  readonly symbol: string;
+  /** Whole-series opening prices of the symbol. */
+  readonly open: Float64Array;
+  /** Whole-series highs. */
+  readonly high: Float64Array;
+  /** Whole-series lows. */
+  readonly low: Float64Array;
+  /** Whole-series closes. */
+  readonly close: Float64Array;
+  /** Whole-series volume. */
+  readonly volume: Float64Array;
+  /** Whole-series dates (epoch days). */
+  readonly dates: Int32Array;
+  /**
+   * Declares an indicator: computes `fn(...args)` once (cached across the runs
+   * of a sweep by function and arguments) and returns series that `onBar` sees
+   * revealed up to the current bar. Trading starts one bar after the first bar on
+   * which every declared indicator is defined.
+   */
+  indicator<A extends unknown[], R extends IndicatorOutput>(fn: (...args: A) => R, ...args: A): R;
+}
+
+/** The context `onBar` receives: the current bar, the position, and order entry. */
+export interface BarContext {
+  /** The symbol of this bar. */
+  readonly symbol: string;
+  /** Index of this bar in the symbol's own series (the index into indicator arrays). */
+  readonly i: number;
+  /** Index of this bar on the shared calendar (the index into `result.equity`). */
+  readonly bar: number;
+  /** This bar's date (epoch days). */
+  readonly date: number;
+  /** Opening prices revealed up to bar `i` (later values are NaN). */
+  readonly open: Float64Array;
+  /** Highs revealed up to bar `i`. */
+  readonly high: Float64Array;
+  /** Lows revealed up to bar `i`. */
+  readonly low: Float64Array;
+  /** Closes revealed up to bar `i`. */
+  readonly close: Float64Array;
+  /** Volume revealed up to bar `i`. */
+  readonly volume: Float64Array;
+  /** This bar's close. */
+  readonly price: number;
+  /** Signed shares held in this symbol (negative when short). */
+  readonly position: number;
+  /** Cash in the shared account. */
+  readonly cash: number;
+  /** Account equity: cash plus all positions marked at their last price. */
+  readonly equity: number;
+  /** Orders of this symbol still pending. */
+  readonly orders: readonly Order[];
+  /**
+   * Places a buy order (market unless `limit`/`stop`), sized by `options` or the
+   * run's default fraction of equity.
+   */
+  buy(options?: OrderOptions): Order;
+  /** Places a sell order: closes a long, or opens/extends a short. */
+  sell(options?: OrderOptions): Order;
+  /** Places a market order that closes the whole position of this symbol when it fills. */
+  closePosition(): Order;
+  /** Cancels a pending order; returns whether it was pending. */
+  cancel(order: Order): boolean;
+}
+
+/**
+ * Base class of strategies. Subclasses set `params` defaults, optionally
+ * `validate` (the constraint a sweep uses to skip combinations), `init` and
+ * `onOrderFilled`, and must implement `onBar`.
+ *
+ * @example
+ * ```ts
+ * import { Strategy, type BarContext, type InitContext } from "./strategy.ts";
+ * import { sma } from "../indicators/sma.ts";
+ * class AboveSma extends Strategy<{ period: number }> {
+ *   params = { period: 20 };
+ *   avg = new Float64Array();
+ *   override init(ctx: InitContext) {
+ *     this.avg = ctx.indicator(sma, ctx.close, this.params.period);
+ *   }
+ *   onBar(ctx: BarContext) {
+ *     const above = ctx.close[ctx.i]! > this.avg[ctx.i]!;
+ *     if (above && ctx.position === 0) ctx.buy();
+ *     else if (!above && ctx.position > 0) ctx.closePosition();
+ *   }
+ * }
+ * console.assert(new AboveSma().params.period === 20);
+ * ```
+ */
+export abstract class Strategy<P extends Params = Params> {
+  /** Parameter defaults; a run's or sweep's `params` override them. */
+  abstract params: P;
+
+  /**
+   * The parameters' constraint.
+   *
+   * @param _params The parameters about to be used.
+   * @returns A message saying what is wrong, or `undefined` when they are admissible.
+   */
+  validate(_params: P): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * Declares indicators over the whole series of one symbol.
+   *
+   * @param _ctx The symbol's whole series and `indicator()`.
+   */
+  init(_ctx: InitContext): void {}
+
+  /**
+   * Decides on one bar (called from the first bar after the warm-up, once per
+   * symbol per trading day).
+   *
+   * @param ctx The bar, the position and order entry.
+   */
+  abstract onBar(ctx: BarContext): void;
+
+  /**
+   * Called after each fill of this symbol (orders, stop-loss, take-profit).
+   *
+   * @param _fill What was filled.
+   * @param _ctx The context of the symbol.
+   */
+  onOrderFilled(_fill: Fill, _ctx: BarContext): void {}
+}
+
+/** A strategy class with a no-argument constructor. */
+export type StrategyClass<P extends Params = Params> = new () => Strategy<P>;
+
+/**
+ * Edit distance between two strings (for "did you mean" hints).
+ *
+ * @param a One string.
+ * @param b The other.
+ * @returns The Levenshtein distance.
+ *
+ * @example
+ * ```ts
+ * import { editDistance } from "./strategy.ts";
+ * console.assert(editDistance("fsat", "fast") === 2);
+ * ```
+ */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The closest candidate to a misspelt name, if any is close enough.
+ *
+ * @param name The misspelt name.
+ * @param candidates Valid names.
+ * @returns ` (did you mean "x"?)` or an empty string.
+ *
+ * @example
+ * ```ts
+ * import { didYouMean } from "./strategy.ts";
+ * console.assert(didYouMean("slwo", ["fast", "slow"]) === ' (did you mean "slow"?)');
+ * ```
+ */
+export function didYouMean(name: string, candidates: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3))
+    ? ` (did you mean "${best}"?)`
+    : "";
+}
+
+/**
+ * Merges overrides into a strategy's parameter defaults, checking names and types.
+ *
+ * @param name The strategy's name, for messages.
+ * @param defaults The strategy's `params`.
+ * @param overrides The values to apply (from options, a sweep or the CLI).
+ * @returns The merged parameters (a new object).
+ * @throws {ConfigError} On an unknown name (with a "did you mean" hint), a value of the
+ *   wrong type, or parameters that break the strategy's constraint (when `validate` is given).
+ *
+ * @example
+ * ```ts
+ * import { mergeParams } from "./strategy.ts";
+ * const p = mergeParams("X", { fast: 20, slow: 50 }, { fast: 10 });
+ * console.assert(p.fast === 10 && p.slow === 50);
+ * ```
+ */
+export function mergeParams<P extends Params>(
+  name: string,
+  defaults: P,
+  overrides: Partial<Record<string, ParamValue>> = {},
+  validate?: (p: P) => string | undefined,
+): P {
+  const out: Params = { ...defaults };
+  const keys = Object.keys(defaults);
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!Object.hasOwn(defaults, key)) {
+      const known = keys.length ? keys.map((k) => `"${k}"`).join(", ") : "none";
+      throw new ConfigError(
+        `Unknown parameter "${key}" for ${name}${didYouMean(key, keys)}; its parameters: ${known}`,
+      );
+    }
+    const want = typeof defaults[key];
+    if (typeof value !== want || (want === "number" && !Number.isFinite(value))) {
+      throw new ConfigError(
+        `Parameter "${key}" of ${name} must be a ${
+          want === "number" ? "finite number" : want
+        }, got ${JSON.stringify(value)}`,
+      );
+    }
+    out[key] = value;
+  }
+  const merged = out as P;
+  const problem = validate?.(merged);
+  if (problem) throw new ConfigError(`Parameters of ${name} are not admissible: ${problem}`);
+  return merged;
+}
+
+/**
+ * A strategy's display name: its static `strategyName` or its class name.
+ *
+ * @param cls The strategy class.
+ * @returns e.g. `"MovingAverageCrossover"`.
+ *
+ * @example
+ * ```ts
+ * import { strategyName } from "./strategy.ts";
+ * class Foo {}
+ * console.assert(strategyName(Foo as never) === "Foo");
+ * ```
+ */
+export function strategyName(cls: StrategyClass): string {
+  const s = (cls as unknown as { strategyName?: string }).strategyName;
+  return typeof s === "string" ? s : cls.name || "Strategy";
+}
