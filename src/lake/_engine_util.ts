@@ -11,7 +11,6 @@ import {
   decodeFooter,
   footerLength,
   type ParquetFooter,
-  readFooterFromFile,
   selectRowGroups,
 } from "./_parquet_footer.ts";
 
@@ -140,29 +139,6 @@ export interface PlannedSource {
   rows: number;
   /** Uncompressed bytes of those row groups, per the footer. */
   bytes: number;
-}
-
-/**
- * Decodes a file's footer and picks the row groups the filter can match.
- *
- * @param source The key and path.
- * @param bytes The whole file.
- * @param filter Pruning hints.
- * @returns The plan for this file.
- * @throws {LakeError} `Corrupt` when the footer cannot be read, `Schema` when a filter column is missing.
- */
-export function planSource(
-  source: ParquetSource,
-  bytes: Uint8Array,
-  filter: ParquetFilter,
-): PlannedSource {
-  let footer: ParquetFooter;
-  try {
-    footer = readFooterFromFile(bytes);
-  } catch (err) {
-    throw corrupt(source.key, err);
-  }
-  return planFromFooter(source, footer, filter);
 }
 
 /**

@@ -35,11 +35,12 @@ import {
   corrupt,
   formatBytes,
   messageOf,
+  planFromFooter,
   type PlannedSource,
-  planSource,
   quoteIdent,
   quoteString,
   readSource,
+  readSourceFooter,
   sqlSnippet,
 } from "./_engine_util.ts";
 import { concatBytes, endsWithEos, IPC_EOS, ipcToParquet, parquetToIpc } from "./_parquet_codec.ts";
@@ -357,20 +358,19 @@ export class WasmEngine implements Engine {
     this.#check();
     const columns = filter.columns ? [...filter.columns] : undefined;
     // Plan every file first (footers only), so an oversized request fails before any work.
-    const files: { plan: PlannedSource; bytes: Uint8Array }[] = [];
+    const files: { plan: PlannedSource }[] = [];
     let estimate = 0;
     let rows = 0;
     let totalGroups = 0;
     let readGroups = 0;
     for (const source of sources) {
-      const bytes = await readSource(source);
-      const plan = planSource(source, bytes, filter);
+      const plan = planFromFooter(source, await readSourceFooter(source), filter);
       const width = columns?.length ?? plan.footer.columnNames.length;
       estimate += Math.max(plan.bytes, plan.rows * width * BYTES_PER_VALUE);
       rows += plan.rows;
       totalGroups += plan.footer.rowGroups.length;
       readGroups += plan.rowGroups.length;
-      files.push({ plan, bytes });
+      files.push({ plan });
     }
     if (estimate > this.#maxBytes) {
       throw tooBig(
@@ -383,11 +383,13 @@ export class WasmEngine implements Engine {
     await this.drop(name);
     let created = false;
     let firstNames: string[] | undefined;
-    for (const { plan, bytes } of files) {
+    for (const { plan } of files) {
       // The first file creates the table even when none of its row groups match, so the
       // table always has the files' schema.
       if (plan.rowGroups.length === 0 && created) continue;
       const key = plan.source.key;
+      // Bytes are read one file at a time, after planning, to keep the peak low.
+      const bytes = await readSource(plan.source);
       let ipc: Uint8Array;
       try {
         ipc = await parquetToIpc(bytes, {
