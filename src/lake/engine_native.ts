@@ -149,6 +149,8 @@ export class NativeEngine implements Engine {
   readonly #pathKeys = new Map<string, string>();
 
   /**
+   * Wraps a database; use {@link openNativeEngine} instead.
+   *
    * @param instance The database.
    * @param conn Its connection.
    * @param tempDir A private directory for Parquet round trips.

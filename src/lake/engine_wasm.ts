@@ -212,6 +212,8 @@ export class WasmEngine implements Engine {
   #closed = false;
 
   /**
+   * Wraps a connection; use {@link openWasmEngine} instead.
+   *
    * @param db The shared bindings.
    * @param conn This engine's connection id.
    * @param schema This engine's schema.
