@@ -1,0 +1,162 @@
+/**
+ * `deno task lake`: inspect and query the Parquet lake.
+ *
+ * ```sh
+ * deno task lake info
+ * deno task lake symbols
+ * deno task lake query "select symbol, max(close) from ohlcv group by 1"
+ * deno task lake cache clear
+ * deno task lake --lake s3://bucket/prefix --engine native info
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { Table } from "apache-arrow";
+import { ConfigError } from "../core/errors.ts";
+import { formatRows, runCli } from "./_cli.ts";
+
+const HELP = `usage: deno task lake [options] <command>
+
+commands:
+  info              the lake's symbols, date range, rows and size
+  symbols           the symbols held, one per line
+  query "<sql>"     run one read-only SQL statement; tables: ohlcv (curated), raw (raw batches)
+  cache clear       delete the local cache of S3 objects
+
+options:
+  --lake <uri>      a directory, file://… or s3://bucket/prefix (default: $ASXLAB_LAKE or the
+                    shipped sample in data-cache/lake)
+  --engine <name>   wasm (default) or native (@duckdb/node-api, faster for large local work)
+  --endpoint <url>  S3 endpoint (e.g. a local S3 server)
+  --cache-dir <dir> where S3 objects are cached (default data-cache/s3)
+  --json            print query results as JSON lines
+  --max-rows <n>    rows printed by query (default 50)
+  -h, --help        this help`;
+
+function printTable(table: Table, maxRows: number, json: boolean): void {
+  const names = table.schema.fields.map((f) => f.name);
+  if (json) {
+    for (const row of table) {
+      console.log(JSON.stringify(row.toJSON(), (_k, v) => typeof v === "bigint" ? Number(v) : v));
+    }
+    return;
+  }
+  const rows: string[][] = [];
+  const n = Math.min(table.numRows, maxRows);
+  for (let i = 0; i < n; i++) {
+    const row = table.get(i)!.toJSON() as Record<string, unknown>;
+    rows.push(
+      names.map((name) =>
+        cell(row[name], table.schema.fields[names.indexOf(name)]!.type.toString())
+      ),
+    );
+  }
+  console.log(formatRows(names, rows));
+  if (table.numRows > n) console.log(`… ${table.numRows - n} more rows (--max-rows to see more)`);
+  console.log(`(${table.numRows} row${table.numRows === 1 ? "" : "s"})`);
+}
+
+function cell(value: unknown, type: string): string {
+  if (value === null || value === undefined) return "";
+  if (type.startsWith("Date") && typeof value === "number") {
+    return new Date(value).toISOString().slice(0, 10);
+  }
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return String(value);
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    options: {
+      lake: { type: "string" },
+      engine: { type: "string" },
+      endpoint: { type: "string" },
+      "cache-dir": { type: "string" },
+      json: { type: "boolean", default: false },
+      "max-rows": { type: "string", default: "50" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (!command) {
+    throw new ConfigError(`No command given: expected info, symbols, query or cache (see --help)`);
+  }
+  const engine = values.engine;
+  if (engine !== undefined && engine !== "wasm" && engine !== "native") {
+    throw new ConfigError(`Unknown engine "${engine}": expected wasm or native`);
+  }
+  const maxRows = Number(values["max-rows"]);
+  if (!Number.isInteger(maxRows) || maxRows < 0) {
+    throw new ConfigError(`Invalid --max-rows "${values["max-rows"]}": expected a whole number`);
+  }
+  const { openLake, DEFAULT_CACHE_DIR } = await import("../lake/lake.ts");
+  if (command === "cache") {
+    if (rest[0] !== "clear" || rest.length !== 1) {
+      throw new ConfigError(`Unknown cache command "${rest.join(" ")}": expected "cache clear"`);
+    }
+    const dir = values["cache-dir"] ?? DEFAULT_CACHE_DIR;
+    await Deno.remove(dir, { recursive: true }).catch((err) => {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    });
+    console.log(`cleared ${dir}`);
+    return 0;
+  }
+  const { closeEngines } = await import("../lake/open_engine.ts");
+  const lake = await openLake(values.lake, {
+    engine,
+    endpoint: values.endpoint,
+    cacheDir: values["cache-dir"],
+  });
+  try {
+    switch (command) {
+      case "info": {
+        if (rest.length) {
+          throw new ConfigError(`"info" takes no arguments, got "${rest.join(" ")}"`);
+        }
+        const info = await lake.info();
+        console.log(`lake     ${info.uri}`);
+        console.log(`symbols  ${info.symbols.length}: ${info.symbols.join(", ")}`);
+        console.log(`dates    ${info.start ?? "-"} .. ${info.end ?? "-"}`);
+        console.log(`rows     ${info.rows.toLocaleString("en-AU")}`);
+        console.log(
+          `objects  ${info.objects} curated Parquet files, ${(info.bytes / 1e6).toFixed(2)} MB`,
+        );
+        return 0;
+      }
+      case "symbols": {
+        if (rest.length) {
+          throw new ConfigError(`"symbols" takes no arguments, got "${rest.join(" ")}"`);
+        }
+        for (const s of await lake.symbols()) console.log(s);
+        return 0;
+      }
+      case "query": {
+        if (rest.length !== 1) {
+          throw new ConfigError(
+            `"query" takes one SQL string in quotes, got ${rest.length} arguments`,
+          );
+        }
+        printTable(await lake.sql(rest[0]!), maxRows, values.json);
+        return 0;
+      }
+      default:
+        throw new ConfigError(
+          `Unknown command "${command}": expected info, symbols, query or cache`,
+        );
+    }
+  } finally {
+    await lake.close();
+    await closeEngines();
+  }
+}
+
+if (import.meta.main) await runCli(main);

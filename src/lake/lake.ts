@@ -1,0 +1,562 @@
+/**
+ * The Lake API: daily OHLCV bars in Parquet on S3 or local disk, read and
+ * written through a query engine, handed back as Arrow-backed {@link Bars}.
+ *
+ * Reading lists only the objects a request needs (curated partitions are pruned
+ * by `year=`), lets the engine skip row groups whose footer statistics cannot
+ * match, and fetches S3 objects through the ETag-keyed cache.
+ *
+ * @example
+ * ```ts ignore
+ * import { openLake } from "./lake.ts";
+ * const lake = await openLake(); // the shipped sample in data-cache/lake
+ * const bars = await lake.loadSymbols(["BHP.AX", "CBA.AX"], { start: "2018-01-01", end: "2022-12-31" });
+ * console.log(bars.symbols(), bars.close.length);
+ * await lake.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { Table } from "apache-arrow";
+import { fileURLToPath } from "node:url";
+import { Bars } from "../core/bars.ts";
+import { type DateRange, formatDate, resolveRange, yearOf } from "../core/dates.ts";
+import { ConfigError, LakeError } from "../core/errors.ts";
+import { validateSymbol } from "../core/symbol.ts";
+import type { Engine, EngineKind, ParquetFilter, ParquetSource } from "./engine.ts";
+import { curatedYear, PREFIX, RAW_BATCH_KEY, rawBatchKey, yearPrefix } from "./keys.ts";
+import { openEngine } from "./open_engine.ts";
+import { openStore } from "./open_store.ts";
+import { BAR_COLUMNS, checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
+import type { LakeStore, ObjectInfo, Store } from "./store.ts";
+
+/** The shipped sample lake, resolved from this module so it works from any working directory. */
+export const DEFAULT_LAKE_DIR: string = fileURLToPath(
+  new URL("../../data-cache/lake", import.meta.url),
+);
+/** The default S3 object cache directory. */
+export const DEFAULT_CACHE_DIR: string = fileURLToPath(
+  new URL("../../data-cache/s3", import.meta.url),
+);
+
+/** Options of {@link openLake}. */
+export interface OpenLakeOptions {
+  /** Query engine. @default {env ASXLAB_ENGINE, else "wasm"} */
+  engine?: EngineKind;
+  /** Where S3 objects are cached. @default {"data-cache/s3"} */
+  cacheDir?: string;
+  /** S3 endpoint (e.g. a local s3rver); implies path-style addressing. */
+  endpoint?: string;
+  /** S3 region. @default {env AWS_REGION, else "ap-southeast-2"} */
+  region?: string;
+  /** Rows per row group in curated files. @default {16384} */
+  rowGroupSize?: number;
+}
+
+/** Options of the load methods. */
+export interface LoadOptions {
+  /** Columns to load (always with `symbol` and `date`). @default {all price columns} */
+  columns?: readonly (typeof BAR_COLUMNS[number])[];
+}
+
+/** What {@link Lake.mergeDailyBatches} did. */
+export interface MergeReport {
+  /** The run date merged. */
+  date: string;
+  /** Raw batch keys read. */
+  batches: string[];
+  /** Rows read from the raw batches. */
+  rawRows: number;
+  /** Curated partitions written, with their row counts after deduplication. */
+  partitions: { key: string; rows: number }[];
+}
+
+/** A summary of the lake's curated data. */
+export interface LakeInfo {
+  /** The lake's URI. */
+  uri: string;
+  /** Symbols present, sorted. */
+  symbols: string[];
+  /** First date held, `YYYY-MM-DD` (undefined when empty). */
+  start: string | undefined;
+  /** Last date held. */
+  end: string | undefined;
+  /** Curated rows. */
+  rows: number;
+  /** Curated Parquet objects and their total size in bytes. */
+  objects: number;
+  /** Total bytes of curated objects. */
+  bytes: number;
+}
+
+function isCacheCapable(store: Store): store is LakeStore {
+  const s = store as Partial<LakeStore>;
+  return typeof s.localPathFor === "function" && typeof s.evict === "function";
+}
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const sqlDate = (day: number) => `DATE '${formatDate(day)}'`;
+
+const READ_ONLY_SQL =
+  /^\s*(select|with|from|describe|summarize|show|explain|pivot|unpivot|values|table)\b/i;
+
+/**
+ * A lake of daily OHLCV bars. Create one with {@link openLake}.
+ */
+export class Lake {
+  /** The lake's URI. */
+  readonly uri: string;
+  /** The object store under the lake. */
+  readonly store: Store;
+  /** The query engine. */
+  readonly engine: Engine;
+  readonly #rowGroupSize: number;
+  #seq = 0;
+
+  /**
+   * @param store The object store.
+   * @param engine The query engine.
+   * @param rowGroupSize Rows per row group in curated files.
+   */
+  constructor(store: Store, engine: Engine, rowGroupSize = 16_384) {
+    this.uri = store.uri;
+    this.store = store;
+    this.engine = engine;
+    this.#rowGroupSize = rowGroupSize;
+  }
+
+  /** A local path for an object: the LocalStore file, the cache file, or a temp copy. */
+  async #localPath(info: ObjectInfo): Promise<string> {
+    if (isCacheCapable(this.store)) return await this.store.localPathFor(info);
+    const direct = await this.store.localPath?.(info.key);
+    if (direct) return direct;
+    const tmp = await Deno.makeTempFile({ suffix: ".parquet" });
+    await Deno.writeFile(tmp, await this.store.get(info.key));
+    return tmp;
+  }
+
+  /** Registers objects as a temporary engine table, evicting cache entries that fail to parse. */
+  async #register(objects: ObjectInfo[], filter?: ParquetFilter): Promise<string> {
+    const name = `t_${++this.#seq}`;
+    const sources: ParquetSource[] = [];
+    for (const info of objects) sources.push({ key: info.key, path: await this.#localPath(info) });
+    try {
+      await this.engine.registerParquet(name, sources, filter);
+    } catch (err) {
+      if (err instanceof LakeError && err.key && isCacheCapable(this.store)) {
+        await this.store.evict(err.key);
+      }
+      throw err;
+    }
+    return name;
+  }
+
+  /** Curated objects whose year can overlap [start, end]. */
+  async #curated(start: number, end: number): Promise<ObjectInfo[]> {
+    const all = await this.store.list(PREFIX.ohlcv);
+    const y0 = Number.isFinite(start) ? yearOf(start) : -Infinity;
+    const y1 = Number.isFinite(end) ? yearOf(end) : Infinity;
+    return all.filter((o) => {
+      const y = curatedYear(o.key);
+      return y !== undefined && y >= y0 && y <= y1;
+    });
+  }
+
+  async #load(
+    symbols: readonly string[] | undefined,
+    range: DateRange,
+    options: LoadOptions,
+  ): Promise<Bars> {
+    const [start, end] = resolveRange(range);
+    const wanted = options.columns ?? BAR_COLUMNS;
+    for (const c of wanted) {
+      if (!(BAR_COLUMNS as readonly string[]).includes(c)) {
+        throw new ConfigError(`Unknown column "${c}": expected some of ${BAR_COLUMNS.join(", ")}`);
+      }
+    }
+    const columns = [...new Set(["symbol", "date", ...wanted])];
+    const objects = await this.#curated(start, end);
+    const empty = () =>
+      this.engine.query(
+        `SELECT ${
+          columns.map((c) =>
+            `NULL::${c === "symbol" ? "VARCHAR" : c === "date" ? "DATE" : "DOUBLE"} AS ${c}`
+          )
+            .join(", ")
+        } LIMIT 0`,
+      );
+    if (objects.length === 0) return new Bars(await empty());
+    const filter: ParquetFilter = { columns };
+    if (symbols) filter.symbols = symbols;
+    if (Number.isFinite(start)) filter.start = start;
+    if (Number.isFinite(end)) filter.end = end;
+    const name = await this.#register(objects, filter);
+    try {
+      const where: string[] = [];
+      if (symbols) where.push(`symbol IN (${symbols.map(sqlString).join(", ")})`);
+      if (Number.isFinite(start)) where.push(`date >= ${sqlDate(start)}`);
+      if (Number.isFinite(end)) where.push(`date <= ${sqlDate(end)}`);
+      const sql = `SELECT ${columns.join(", ")} FROM ${name}${
+        where.length ? ` WHERE ${where.join(" AND ")}` : ""
+      } ORDER BY symbol, date`;
+      return new Bars(await this.engine.query(sql));
+    } finally {
+      await this.engine.drop(name);
+    }
+  }
+
+  /**
+   * Loads every curated bar.
+   *
+   * @param options Columns to load.
+   * @returns Bars sorted by symbol, date.
+   * @throws {LakeError} When an object is unreadable or has the wrong schema.
+   */
+  loadAll(options: LoadOptions = {}): Promise<Bars> {
+    return this.#load(undefined, {}, options);
+  }
+
+  /**
+   * Loads every symbol's bars between two dates (inclusive).
+   *
+   * @param start First date `YYYY-MM-DD`.
+   * @param end Last date `YYYY-MM-DD`.
+   * @param options Columns to load.
+   * @returns Bars sorted by symbol, date.
+   * @throws {ConfigError} On malformed or reversed dates.
+   * @throws {LakeError} When an object is unreadable.
+   */
+  async loadDateRange(start: string, end: string, options: LoadOptions = {}): Promise<Bars> {
+    return await this.#load(undefined, { start, end }, options);
+  }
+
+  /**
+   * Loads some symbols' bars, optionally within a date range.
+   *
+   * @param symbols Yahoo tickers, e.g. `["BHP.AX", "^AXJO"]`.
+   * @param range Inclusive dates; open ends allowed.
+   * @param options Columns to load.
+   * @returns Bars sorted by symbol, date (symbols absent from the lake are absent from the result).
+   * @throws {ConfigError} On an invalid symbol or date range.
+   * @throws {LakeError} When an object is unreadable.
+   */
+  async loadSymbols(
+    symbols: readonly string[],
+    range: DateRange = {},
+    options: LoadOptions = {},
+  ): Promise<Bars> {
+    if (symbols.length === 0) throw new ConfigError("loadSymbols needs at least one symbol");
+    return await this.#load(symbols.map(validateSymbol), range, options);
+  }
+
+  /**
+   * The symbols held in the curated data, sorted.
+   *
+   * @returns e.g. `["BHP.AX", "CBA.AX", "^AXJO"]`.
+   */
+  async symbols(): Promise<string[]> {
+    return (await this.info()).symbols;
+  }
+
+  /**
+   * The first and last dates held.
+   *
+   * @returns `{ start, end }` as `YYYY-MM-DD`, undefined when the lake is empty.
+   */
+  async dateRange(): Promise<{ start: string | undefined; end: string | undefined }> {
+    const { start, end } = await this.info();
+    return { start, end };
+  }
+
+  /**
+   * Summarises the curated data: symbols, date range, rows, objects and bytes.
+   *
+   * @returns The summary.
+   * @throws {LakeError} When an object is unreadable.
+   */
+  async info(): Promise<LakeInfo> {
+    const objects = await this.#curated(-Infinity, Infinity);
+    const bytes = objects.reduce((sum, o) => sum + o.size, 0);
+    if (objects.length === 0) {
+      return {
+        uri: this.uri,
+        symbols: [],
+        start: undefined,
+        end: undefined,
+        rows: 0,
+        objects: 0,
+        bytes,
+      };
+    }
+    const name = await this.#register(objects, { columns: ["symbol", "date"] });
+    try {
+      const summary = await this.engine.query(
+        `SELECT count(*)::DOUBLE AS rows, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${name}`,
+      );
+      const syms = await this.engine.query(`SELECT DISTINCT symbol FROM ${name} ORDER BY symbol`);
+      const row = summary.get(0)!;
+      return {
+        uri: this.uri,
+        symbols: syms.getChild("symbol")!.toArray().map(String),
+        start: row.start ?? undefined,
+        end: row.end ?? undefined,
+        rows: Number(row.rows),
+        objects: objects.length,
+        bytes,
+      };
+    } finally {
+      await this.engine.drop(name);
+    }
+  }
+
+  /**
+   * Runs a read-only SQL query for ad-hoc research. The curated data is the
+   * table `ohlcv`, the raw batches `raw` (each registered only when named).
+   *
+   * @param query One SELECT/WITH/DESCRIBE/SUMMARIZE statement.
+   * @returns An apache-arrow Table.
+   * @throws {ConfigError} When the statement is not read-only or is several statements.
+   * @throws {LakeError} When an object is unreadable.
+   *
+   * @example
+   * ```ts ignore
+   * const t = await lake.sql("select symbol, max(close) as high from ohlcv group by 1 order by 1");
+   * ```
+   */
+  async sql(query: string): Promise<Table> {
+    const trimmed = query.trim().replace(/;\s*$/, "");
+    if (!READ_ONLY_SQL.test(trimmed) || trimmed.includes(";")) {
+      throw new ConfigError(
+        `Only one read-only statement is allowed (SELECT, WITH, DESCRIBE, SUMMARIZE…), got: ${
+          trimmed.slice(0, 60)
+        }`,
+      );
+    }
+    const registered: string[] = [];
+    const views: string[] = [];
+    try {
+      for (
+        const [view, prefix, pick] of [
+          ["ohlcv", PREFIX.ohlcv, (k: string) => curatedYear(k) !== undefined],
+          ["raw", PREFIX.raw, (k: string) => RAW_BATCH_KEY.test(k)],
+        ] as const
+      ) {
+        if (!new RegExp(`\\b${view}\\b`, "i").test(trimmed)) continue;
+        const objects = (await this.store.list(prefix)).filter((o) => pick(o.key));
+        if (objects.length === 0) {
+          await this.engine.registerArrow(view, rawTable(emptyRows(), 0));
+          views.push(view);
+          continue;
+        }
+        const name = await this.#register(objects);
+        registered.push(name);
+        await this.engine.query(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${name}`);
+        views.push(view);
+      }
+      return await this.engine.query(trimmed);
+    } finally {
+      for (const v of views) await this.engine.query(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
+      for (const v of views) await this.engine.drop(v).catch(() => {});
+      for (const name of registered) await this.engine.drop(name);
+    }
+  }
+
+  /**
+   * Writes one fetch batch to `raw-data/DATE-batch-N.parquet` with the exact seed schema.
+   *
+   * @param date Run date `YYYY-MM-DD`.
+   * @param batchNumber The batch's number.
+   * @param rows The bars fetched.
+   * @returns The key written.
+   * @throws {ConfigError} On an invalid date or symbol.
+   * @throws {RangeError} On ragged columns or a fractional volume.
+   */
+  async writeRawBatch(date: string, batchNumber: number, rows: RawRows): Promise<string> {
+    const key = rawBatchKey(date, batchNumber);
+    const table = rawTable(rows, batchNumber);
+    const name = `w_${++this.#seq}`;
+    await this.engine.registerArrow(name, table);
+    try {
+      const bytes = await this.engine.queryToParquet(
+        `SELECT ${LAKE_COLUMNS.join(", ")} FROM ${name}`,
+      );
+      await this.store.put(key, bytes);
+    } finally {
+      await this.engine.drop(name);
+    }
+    return key;
+  }
+
+  /**
+   * Merges a day's raw batches into the curated partitions `ohlcv/year=YYYY/`:
+   * for one (symbol, date) the row with the latest `fetch_timestamp` wins (then
+   * the higher batch number), output sorted by symbol, date. Running it twice
+   * changes nothing. Each touched year is rewritten as one object; older parts of
+   * that year are deleted only after the new one is stored.
+   *
+   * @param date Run date `YYYY-MM-DD`.
+   * @returns What was merged.
+   * @throws {LakeError} code `NotFound` when the day has no raw batches; `Corrupt`/`Schema` when one is unreadable (nothing is written then).
+   */
+  async mergeDailyBatches(date: string): Promise<MergeReport> {
+    rawBatchKey(date, 0); // validates the date
+    const batches = (await this.store.list(`${PREFIX.raw}${date}-batch-`))
+      .filter((o) => RAW_BATCH_KEY.exec(o.key)?.[1] === date);
+    if (batches.length === 0) {
+      throw new LakeError(`No raw batches to merge for ${date} under "${PREFIX.raw}"`, {
+        key: `${PREFIX.raw}${date}-batch-*.parquet`,
+        code: "NotFound",
+      });
+    }
+    const temps: string[] = [];
+    try {
+      // Check every batch's schema before anything is written.
+      const parts: string[] = [];
+      for (const batch of batches) {
+        const name = await this.#register([batch]);
+        temps.push(name);
+        checkSchema(await this.engine.query(`SELECT * FROM ${name} LIMIT 0`), batch.key);
+        parts.push(`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${name}`);
+      }
+      const raw = `r_${++this.#seq}`;
+      await this.engine.query(`CREATE TABLE ${raw} AS ${parts.join(" UNION ALL ")}`);
+      temps.push(raw);
+      const counts = await this.engine.query(
+        `SELECT year(date)::INTEGER AS y, count(*)::DOUBLE AS n FROM ${raw} GROUP BY 1 ORDER BY 1`,
+      );
+      const years = counts.getChild("y")!.toArray() as Int32Array;
+      const rawRows = (counts.getChild("n")!.toArray() as Float64Array).reduce((a, b) => a + b, 0);
+      const partitions: MergeReport["partitions"] = [];
+      for (const year of years) {
+        partitions.push(await this.#mergeYear(year, raw));
+      }
+      return { date, batches: batches.map((b) => b.key), rawRows, partitions };
+    } finally {
+      for (const name of temps) await this.engine.drop(name);
+    }
+  }
+
+  async #mergeYear(year: number, raw: string): Promise<{ key: string; rows: number }> {
+    const existing = (await this.store.list(yearPrefix(year)))
+      .filter((o) => curatedYear(o.key) === year);
+    const sources = [`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${raw} WHERE year(date) = ${year}`];
+    let cur: string | undefined;
+    if (existing.length > 0) {
+      cur = await this.#register(existing);
+      checkSchema(await this.engine.query(`SELECT * FROM ${cur} LIMIT 0`), existing[0]!.key);
+      sources.push(`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${cur}`);
+    }
+    try {
+      const sql = `SELECT ${LAKE_COLUMNS.join(", ")} FROM (
+          SELECT *, row_number() OVER (
+            PARTITION BY symbol, date
+            ORDER BY fetch_timestamp DESC, batch_number DESC, close DESC, volume DESC
+          ) AS rn FROM (${sources.join(" UNION ALL ")})
+        ) WHERE rn = 1 ORDER BY symbol, date`;
+      return await this.#replaceYear(year, sql, existing);
+    } finally {
+      if (cur) await this.engine.drop(cur);
+    }
+  }
+
+  /** Writes one year's partition from a query, then deletes the year's older parts. */
+  async #replaceYear(
+    year: number,
+    sql: string,
+    existing: ObjectInfo[],
+  ): Promise<{ key: string; rows: number }> {
+    const counted = await this.engine.query(`SELECT count(*)::DOUBLE AS n FROM (${sql})`);
+    const bytes = await this.engine.queryToParquet(sql, { rowGroupSize: this.#rowGroupSize });
+    const key = `${yearPrefix(year)}part-0.parquet`;
+    await this.store.put(key, bytes);
+    for (const old of existing) if (old.key !== key) await this.store.delete(old.key);
+    return { key, rows: Number(counted.get(0)!.n) };
+  }
+
+  /**
+   * Replaces the curated partitions of every year that `rows` touch with exactly
+   * these rows (sorted by symbol, date), e.g. when (re)building a lake from
+   * validated history. Years not touched are left alone. Use
+   * {@link mergeDailyBatches} to fold new fetches into existing data instead.
+   *
+   * @param rows Validated rows; at most one per (symbol, date).
+   * @param batchNumber Stored in every row. @default {0}
+   * @returns The partitions written and their row counts.
+   * @throws {LakeError} code `Schema` when a (symbol, date) appears twice.
+   */
+  async replaceCurated(rows: RawRows, batchNumber = 0): Promise<{ key: string; rows: number }[]> {
+    const name = `c_${++this.#seq}`;
+    await this.engine.registerArrow(name, rawTable(rows, batchNumber));
+    try {
+      const dup = await this.engine.query(
+        `SELECT symbol, date::VARCHAR AS d FROM ${name} GROUP BY 1, 2 HAVING count(*) > 1 LIMIT 1`,
+      );
+      if (dup.numRows > 0) {
+        const row = dup.get(0)!;
+        throw new LakeError(`Cannot write curated rows: ${row.symbol} ${row.d} appears twice`, {
+          key: PREFIX.ohlcv,
+          code: "Schema",
+        });
+      }
+      const years = (await this.engine.query(
+        `SELECT DISTINCT year(date)::INTEGER AS y FROM ${name} ORDER BY 1`,
+      )).getChild("y")!.toArray() as Int32Array;
+      const written: { key: string; rows: number }[] = [];
+      for (const year of years) {
+        const existing = (await this.store.list(yearPrefix(year)))
+          .filter((o) => curatedYear(o.key) === year);
+        const sql = `SELECT ${LAKE_COLUMNS.join(", ")} FROM ${name} WHERE year(date) = ${year} ` +
+          `ORDER BY symbol, date`;
+        written.push(await this.#replaceYear(year, sql, existing));
+      }
+      return written;
+    } finally {
+      await this.engine.drop(name);
+    }
+  }
+
+  /** Releases the store's clients (the shared engine stays for reuse; see `closeEngines`). */
+  async close(): Promise<void> {
+    await this.engine.close();
+    await this.store.close?.();
+  }
+}
+
+function emptyRows(): RawRows {
+  return {
+    symbol: [],
+    date: new Int32Array(0),
+    open: [],
+    high: [],
+    low: [],
+    close: [],
+    volume: [],
+    adjusted_close: [],
+  };
+}
+
+/**
+ * Opens a lake.
+ *
+ * @param uri A directory path, `file://…` or `s3://bucket/prefix`. @default {env ASXLAB_LAKE, else the shipped sample}
+ * @param options Engine, cache directory, S3 endpoint and region, row-group size.
+ * @returns The lake.
+ * @throws {ConfigError} On an unsupported URI or engine name.
+ *
+ * @example
+ * ```ts ignore
+ * import { openLake } from "./lake.ts";
+ * const lake = await openLake("s3://my-bucket/asx", { engine: "native" });
+ * ```
+ */
+export async function openLake(uri?: string, options: OpenLakeOptions = {}): Promise<Lake> {
+  const target = uri ?? Deno.env.get("ASXLAB_LAKE") ?? DEFAULT_LAKE_DIR;
+  const store = await openStore(target, {
+    cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
+    endpoint: options.endpoint,
+    region: options.region,
+  });
+  const engine = await openEngine(options.engine);
+  return new Lake(store, engine, options.rowGroupSize);
+}

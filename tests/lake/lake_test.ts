@@ -1,0 +1,251 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { LakeError } from "../../src/core/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
+import { Lake, type MergeReport } from "../../src/lake/lake.ts";
+import { LocalStore } from "../../src/lake/local_store.ts";
+import { closeEngines, openEngine } from "../../src/lake/open_engine.ts";
+import type { RawRows } from "../../src/lake/schema.ts";
+import type { ObjectInfo, Store } from "../../src/lake/store.ts";
+
+/** A store wrapper that counts which objects were read, to prove pruning. */
+class CountingStore implements Store {
+  readonly reads: string[] = [];
+  constructor(readonly inner: LocalStore) {}
+  get uri() {
+    return this.inner.uri;
+  }
+  list(prefix: string) {
+    return this.inner.list(prefix);
+  }
+  get(key: string) {
+    this.reads.push(key);
+    return this.inner.get(key);
+  }
+  head(key: string) {
+    return this.inner.head(key);
+  }
+  put(key: string, body: Uint8Array): Promise<ObjectInfo> {
+    return this.inner.put(key, body);
+  }
+  delete(key: string) {
+    return this.inner.delete(key);
+  }
+  localPath(key: string) {
+    this.reads.push(key);
+    return this.inner.localPath(key);
+  }
+}
+
+function rows(
+  spec: [symbol: string, date: string, close: number, volume?: number][],
+  stamp: string,
+): RawRows {
+  return {
+    symbol: spec.map((r) => r[0]),
+    date: spec.map((r) => r[1]),
+    open: spec.map((r) => r[2] - 0.1),
+    high: spec.map((r) => r[2] + 0.5),
+    low: spec.map((r) => r[2] - 0.5),
+    close: spec.map((r) => r[2]),
+    volume: spec.map((r) => r[3] ?? 1000),
+    adjusted_close: spec.map((r) => r[2]),
+    fetch_timestamp: stamp,
+  };
+}
+
+async function withLake(fn: (lake: Lake, store: CountingStore, dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "asxlab-lake-" });
+  const store = new CountingStore(new LocalStore(dir));
+  const lake = new Lake(store, await openEngine("wasm"), 4);
+  try {
+    await fn(lake, store, dir);
+  } finally {
+    await lake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("lake: raw batch round trip keeps the seed schema's exact types", async () => {
+  await withLake(async (lake) => {
+    const key = await lake.writeRawBatch(
+      "2024-08-01",
+      7,
+      rows([["BHP.AX", "2024-07-31", 44.81, 7_123_456_789]], "2024-08-01T08:00:00.000Z"),
+    );
+    assert.equal(key, "raw-data/2024-08-01-batch-7.parquet");
+    const t = await lake.sql("select * from raw");
+    const types = Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
+    assert.deepEqual(types, {
+      symbol: "Utf8",
+      date: "Date32<DAY>",
+      open: "Float64",
+      high: "Float64",
+      low: "Float64",
+      close: "Float64",
+      volume: "Int64",
+      adjusted_close: "Float64",
+      fetch_timestamp: "Utf8",
+      batch_number: "Int32",
+    });
+    const row = t.get(0)!.toJSON();
+    assert.equal(row.symbol, "BHP.AX");
+    assert.equal(row.close, 44.81);
+    assert.equal(row.volume, 7_123_456_789n);
+    assert.equal(row.batch_number, 7);
+    assert.equal(row.fetch_timestamp, "2024-08-01T08:00:00.000Z");
+    assert.equal(new Date(row.date as number).toISOString().slice(0, 10), "2024-07-31");
+  });
+});
+
+Deno.test("lake: merge dedups by latest fetch_timestamp, sorts, and is idempotent", async () => {
+  await withLake(async (lake, store) => {
+    await lake.writeRawBatch(
+      "2024-08-01",
+      0,
+      rows([
+        ["CBA.AX", "2024-07-30", 100],
+        ["BHP.AX", "2024-07-31", 40],
+        ["BHP.AX", "2024-07-30", 39],
+      ], "2024-08-01T08:00:00.000Z"),
+    );
+    await lake.writeRawBatch(
+      "2024-08-01",
+      1,
+      rows([
+        ["BHP.AX", "2024-07-31", 41], // a later fetch of the same bar wins
+        ["BHP.AX", "2023-12-29", 30], // another year partition
+      ], "2024-08-01T09:00:00.000Z"),
+    );
+    const first: MergeReport = await lake.mergeDailyBatches("2024-08-01");
+    assert.deepEqual(first.partitions.map((p) => [p.key, p.rows]), [
+      ["ohlcv/year=2023/part-0.parquet", 1],
+      ["ohlcv/year=2024/part-0.parquet", 3],
+    ]);
+    assert.equal(first.rawRows, 5);
+    const bars = await lake.loadAll();
+    assert.deepEqual(bars.symbols(), ["BHP.AX", "CBA.AX"]);
+    assert.deepEqual(bars.dateStrings(), ["2023-12-29", "2024-07-30", "2024-07-31", "2024-07-30"]);
+    assert.deepEqual([...bars.close], [30, 39, 41, 100]);
+
+    const before = await store.inner.get("ohlcv/year=2024/part-0.parquet");
+    const second = await lake.mergeDailyBatches("2024-08-01");
+    assert.deepEqual(second.partitions, first.partitions);
+    const after = await store.inner.get("ohlcv/year=2024/part-0.parquet");
+    assert.deepEqual(after, before, "a second merge rewrites identical bytes");
+    assert.deepEqual([...(await lake.loadAll()).close], [30, 39, 41, 100]);
+
+    // A later day's merge folds into the same partition without losing earlier rows.
+    await lake.writeRawBatch(
+      "2024-08-02",
+      0,
+      rows([["BHP.AX", "2024-08-01", 42]], "2024-08-02T08:00:00.000Z"),
+    );
+    await lake.mergeDailyBatches("2024-08-02");
+    assert.deepEqual([...(await lake.loadSymbols(["BHP.AX"])).close], [30, 39, 41, 42]);
+  });
+});
+
+Deno.test("lake: loads prune partitions by year and filter symbols and dates", async () => {
+  await withLake(async (lake, store) => {
+    const spec: [string, string, number][] = [];
+    for (const year of [2019, 2020, 2021, 2022]) {
+      for (const sym of ["AAA.AX", "BBB.AX", "CCC.AX"]) {
+        spec.push([sym, `${year}-03-02`, year - 2000], [sym, `${year}-06-01`, year - 1999]);
+      }
+    }
+    await lake.writeRawBatch("2022-12-31", 0, rows(spec, "2022-12-31T08:00:00.000Z"));
+    await lake.mergeDailyBatches("2022-12-31");
+    store.reads.length = 0;
+    const bars = await lake.loadSymbols(["BBB.AX"], { start: "2020-04-01", end: "2021-03-31" });
+    assert.deepEqual(bars.symbols(), ["BBB.AX"]);
+    assert.deepEqual(bars.dateStrings(), ["2020-06-01", "2021-03-02"]);
+    assert.deepEqual(
+      [...new Set(store.reads)].sort(),
+      ["ohlcv/year=2020/part-0.parquet", "ohlcv/year=2021/part-0.parquet"],
+      "only the partitions whose year overlaps the range are read",
+    );
+    const range = await lake.loadDateRange("2022-01-01", "2022-12-31", { columns: ["close"] });
+    assert.equal(range.length, 6);
+    assert.deepEqual(range.table.schema.fields.map((f) => f.name), ["symbol", "date", "close"]);
+    assert.deepEqual(await lake.symbols(), ["AAA.AX", "BBB.AX", "CCC.AX"]);
+    assert.deepEqual(await lake.dateRange(), { start: "2019-03-02", end: "2022-06-01" });
+    const none = await lake.loadSymbols(["ZZZ.AX"]);
+    assert.equal(none.length, 0);
+  });
+});
+
+Deno.test("lake: a corrupt object gives a LakeError naming it and nothing stored is lost", async () => {
+  await withLake(async (lake, store, dir) => {
+    await lake.writeRawBatch(
+      "2024-08-01",
+      0,
+      rows([["BHP.AX", "2024-07-31", 40]], "2024-08-01T08:00:00Z"),
+    );
+    await lake.mergeDailyBatches("2024-08-01");
+    const good = await store.inner.get("ohlcv/year=2024/part-0.parquet");
+    // A second raw batch arrives corrupt: the merge must fail before writing anything.
+    await Deno.writeFile(
+      join(dir, "raw-data/2024-08-01-batch-1.parquet"),
+      new TextEncoder().encode("PAR1 not really"),
+    );
+    await assert.rejects(lake.mergeDailyBatches("2024-08-01"), (err: unknown) => {
+      assert(err instanceof LakeError, String(err));
+      assert.match(err.message, /raw-data\/2024-08-01-batch-1\.parquet/);
+      return true;
+    });
+    assert.deepEqual(await store.inner.get("ohlcv/year=2024/part-0.parquet"), good);
+    assert.deepEqual([...(await lake.loadAll()).close], [40]);
+  });
+});
+
+Deno.test("lake: a raw batch with the wrong schema is refused with a Schema LakeError", async () => {
+  await withLake(async (lake, _store) => {
+    const engine = lake.engine;
+    await engine.query(
+      "CREATE OR REPLACE TABLE wrong AS SELECT 'BHP.AX' AS symbol, DATE '2024-07-31' AS date, 1.0 AS close",
+    );
+    const bytes = await engine.queryToParquet("SELECT * FROM wrong");
+    await engine.drop("wrong");
+    await lake.store.put("raw-data/2024-08-01-batch-0.parquet", bytes);
+    await assert.rejects(lake.mergeDailyBatches("2024-08-01"), (err: unknown) => {
+      assert(err instanceof LakeError && err.code === "Schema", String(err));
+      assert.match(err.message, /raw-data\/2024-08-01-batch-0\.parquet.*"open"/);
+      return true;
+    });
+    assert.deepEqual(await lake.store.list("ohlcv/"), []);
+  });
+});
+
+Deno.test("lake: bad input is refused with clear errors", async () => {
+  await withLake(async (lake) => {
+    await assert.rejects(lake.loadSymbols(["bhp; drop table"]), ConfigError);
+    await assert.rejects(
+      lake.loadSymbols(["BHP.AX"], { start: "2022-01-02", end: "2021-01-01" }),
+      /after end/,
+    );
+    await assert.rejects(
+      lake.loadDateRange("2022-13-01", "2022-12-31"),
+      /Invalid date "2022-13-01"/,
+    );
+    await assert.rejects(lake.sql("delete from ohlcv"), /read-only/);
+    await assert.rejects(lake.sql("select 1; select 2"), /read-only/);
+    await assert.rejects(
+      lake.mergeDailyBatches("2024-08-09"),
+      (err: unknown) =>
+        err instanceof LakeError && err.code === "NotFound" && /2024-08-09/.test(err.message),
+    );
+    await assert.rejects(
+      lake.writeRawBatch("2024-08-01", 0, rows([["BHP.AX", "2024-07-31", 40, 1.5]], "x")),
+      /not a whole number/,
+    );
+    assert.deepEqual(await lake.store.list(""), [], "nothing was written by refused calls");
+  });
+});
+
+Deno.test({
+  name: "lake: close the shared engines",
+  fn: async () => {
+    await closeEngines();
+  },
+});
