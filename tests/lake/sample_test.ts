@@ -1,9 +1,9 @@
+import { fileURLToPath } from "node:url";
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";
-import { statSync } from "node:fs";
 import {
   buildSampleColumns,
   parseYahooCsv,
@@ -17,14 +17,8 @@ import { allocOhlcv } from "../../src/core/ohlcv_columns.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 
 /** The shared copy of the two Yahoo downloads (see its PROVENANCE.md). */
-const DATA = Deno.env.get("ASXLAB_SAMPLE_DATA") ?? "/work/shared/data/asx-ohlcv";
-const HAVE_DATA = (() => {
-  try {
-    return statSync(DATA).isDirectory();
-  } catch {
-    return false;
-  }
-})();
+const DATA = Deno.env.get("ASXLAB_SAMPLE_DATA") ??
+  fileURLToPath(new URL("../fixtures/asx-ohlcv", import.meta.url));
 const FB = "francisbyrne-algotrade", VV = "vvilp-stock";
 
 let built: SampleBuild | undefined;
@@ -126,9 +120,7 @@ Deno.test("stitch: the preferred source claims its span; the older one is rescal
   assertEquals(clipped.outsideWindow, { old: 3 });
 });
 
-Deno.test("sampleSources: 20 symbols; BHP.AX and ^AXJO come from both, vvilp first", {
-  ignore: !HAVE_DATA,
-}, () => {
+Deno.test("sampleSources: 20 symbols; BHP.AX and ^AXJO come from both, vvilp first", {}, () => {
   const s = sampleSources(DATA);
   assertEquals(s.length, 20);
   const both = s.filter((x) => x.files.length === 2);
@@ -139,7 +131,7 @@ Deno.test("sampleSources: 20 symbols; BHP.AX and ^AXJO come from both, vvilp fir
   assertEquals(s.filter((x) => x.files[0]!.source === FB).length, 12);
 });
 
-Deno.test("sample: README facts hold for the raw files", { ignore: !HAVE_DATA }, () => {
+Deno.test("sample: README facts hold for the raw files", () => {
   const bhp = parseYahooCsv(Deno.readTextFileSync(`${DATA}/${VV}/BHP.csv`), "BHP.AX");
   assertEquals(bhp.nullRows, 35);
   assertEquals(formatDate(bhp.columns.date[0]!), "2000-01-03");
@@ -153,9 +145,7 @@ Deno.test("sample: README facts hold for the raw files", { ignore: !HAVE_DATA },
 
 Deno.test(
   "sample: the 35 BHP.csv null rows are quarantined and all fall on ASX holidays (XASX rules)",
-  {
-    ignore: !HAVE_DATA,
-  },
+  {},
   () => {
     const nulls = build().quarantined.filter((q) =>
       q.symbol === "BHP.AX" && q.reason === "null prices"
@@ -171,7 +161,6 @@ Deno.test(
 
 Deno.test(
   "sample: holiday rows are quarantined as non-trading days",
-  { ignore: !HAVE_DATA },
   () => {
     const { quarantined, columns } = build();
     const at = (sym: string, date: string) =>
@@ -196,7 +185,6 @@ Deno.test(
 
 Deno.test(
   "sample: per-symbol counts, sort order, window and the BHP seam",
-  { ignore: !HAVE_DATA },
   () => {
     const { columns, report, quarantined } = build();
     const bySym = Object.fromEntries(report.symbols.map((s) => [s.symbol, s]));
