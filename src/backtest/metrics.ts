@@ -220,6 +220,22 @@ function coveredBars(trades: readonly Trade[], open: readonly Trade[]): number {
   return total + hi - lo + 1;
 }
 
+/**
+ * ln(b / a) for positive a, b: 2·atanh(u), u = (b − a)/(b + a), by its series
+ * u + u³/3 + … + u¹³/13 when |u| < 0.05 (a move under ~10 %; truncation below
+ * 1e-19 relative), `Math.log` otherwise. Several times faster than `Math.log`
+ * for daily moves, and as accurate.
+ */
+function logRatio(b: number, a: number): number {
+  const u = (b - a) / (b + a);
+  if (u > -0.05 && u < 0.05) {
+    const u2 = u * u;
+    return 2 * u *
+      (1 + u2 * (1 / 3 + u2 * (1 / 5 + u2 * (1 / 7 + u2 * (1 / 9 + u2 * (1 / 11 + u2 / 13))))));
+  }
+  return Math.log(b / a);
+}
+
 const MARKET_LOG_RETURNS = new WeakMap<object, Float64Array>();
 
 /** ln(M_t / M_{t−1}) for t ≥ 1, cached per market array (the runs of a sweep share one market). */
@@ -228,7 +244,7 @@ function marketLogReturns(market: ArrayLike<number>): Float64Array {
   if (!lr) {
     const n = market.length;
     lr = new Float64Array(Math.max(0, n - 1));
-    for (let i = 1; i < n; i++) lr[i - 1] = Math.log(market[i]! / market[i - 1]!);
+    for (let i = 1; i < n; i++) lr[i - 1] = logRatio(market[i]!, market[i - 1]!);
     MARKET_LOG_RETURNS.set(market as object, lr);
   }
   return lr;
@@ -289,7 +305,7 @@ function curveMoments(
         downSq += x * x;
         if (!(x > -1)) nonPositive = true;
       }
-      const le = Math.log(e / prev);
+      const le = logRatio(e, prev);
       sumLe += le;
       sumLeLm += le * m;
     }

@@ -1,0 +1,431 @@
+/**
+ * `deno task backtest`: runs a strategy (or a parameter sweep) over the shipped
+ * sample lake, another lake, or a CSV, and prints the stats table (or JSON).
+ *
+ * ```sh
+ * deno task backtest                                   # MA crossover on the sample's CBA.AX
+ * deno task backtest --symbols BHP,CBA --strategy rsi-mean-reversion --commission 0.001 --min-fee 10
+ * deno task backtest --csv GOOG.csv --strategy ma-crossover --sweep fast=5:50:1,slow=20:200:10 --json
+ * ```
+ *
+ * Thin by design: flags become library calls. With `--csv` the lake (and
+ * apache-arrow) is never loaded, so whole-process sweeps start fast.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type BarsLike, PlainBars, readCsvBars } from "../core/csv_bars.ts";
+import { formatDate, resolveRange } from "../core/dates.ts";
+import { ConfigError } from "../core/errors.ts";
+import { toYahooSymbol } from "../core/symbol.ts";
+import { compositeStrategy } from "../backtest/composite.ts";
+import {
+  type BacktestOptions,
+  type BacktestResult,
+  type Benchmark,
+  runBacktest,
+} from "../backtest/engine.ts";
+import { type NumericStatKey, STAT_KEYS, type Stats } from "../backtest/metrics.ts";
+import { didYouMean, type ParamValue, type StrategyClass } from "../backtest/strategy.ts";
+import { STRATEGIES } from "../backtest/strategies/mod.ts";
+import { type Grid, range, sweep, type SweepResult } from "../backtest/sweep.ts";
+import { formatRows, runCli } from "./_cli.ts";
+
+const USAGE = `usage: deno task backtest [flags]
+
+  --strategy NAME|FILE.json  ma-crossover (default), rsi-mean-reversion, golden-cross, buy-hold, or a composite JSON file
+  --symbols BHP,CBA          ASX codes, with or without .AX (default: CBA.AX)
+  --start-date YYYY-MM-DD    first date (inclusive)
+  --end-date YYYY-MM-DD      last date (inclusive)
+  --initial-capital N        starting cash (default 100000)
+  --commission F             fraction of traded value, e.g. 0.001 (default 0)
+  --min-fee N                minimum fee per fill, e.g. 10 (default 0)
+  --slippage F               fraction of price against the trader (default 0)
+  --spread F                 bid/ask spread fraction paid on each side (default 0)
+  --size F                   fraction of equity per order, in (0, 1] (default 1: all-in)
+  --fill-on open|close       market orders fill at the next open (default) or this close
+  --keep-open                leave trades open at the end (not in trade statistics)
+  --params k=v,k=v           strategy parameters, e.g. fast=10,slow=30
+  --sweep k=a:b:s,k=v|v      sweep parameters (ranges inclusive, or |-separated values)
+  --maximize "STAT"          stat the sweep maximises (default "Sharpe Ratio")
+  --workers N|auto           sweep workers (default auto)
+  --benchmark SYM|none       Alpha/Beta benchmark from the lake (default ^AXJO when present)
+  --lake URI                 lake to read (default: the shipped sample in data-cache/lake)
+  --csv FILE                 read bars from a Date,Open,High,Low,Close,Volume CSV instead of a lake
+  --json                     print {"stats", "trades", "equity"} as JSON on stdout
+  --out FILE                 write the report (JSON until the plot module ships an HTML report)
+  -h, --help                 this help`;
+
+const FLAGS = {
+  strategy: { type: "string" },
+  symbols: { type: "string" },
+  "start-date": { type: "string" },
+  "end-date": { type: "string" },
+  "initial-capital": { type: "string" },
+  commission: { type: "string" },
+  "min-fee": { type: "string" },
+  slippage: { type: "string" },
+  spread: { type: "string" },
+  size: { type: "string" },
+  "fill-on": { type: "string" },
+  "keep-open": { type: "boolean" },
+  params: { type: "string" },
+  sweep: { type: "string" },
+  maximize: { type: "string" },
+  workers: { type: "string" },
+  benchmark: { type: "string" },
+  lake: { type: "string" },
+  csv: { type: "string" },
+  json: { type: "boolean" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<typeof parse>;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "";
+    const msg = (err as Error).message;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const flag = /'([^']+)'/.exec(msg)?.[1] ?? msg;
+      const hint = didYouMean(flag.replace(/^-+/, "").replace(/=.*/, ""), Object.keys(FLAGS));
+      throw new ConfigError(`Unknown flag "${flag}"${hint.replace('"', '"--')}; see --help`);
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+      const arg = /'([^']+)'/.exec(msg)?.[1] ?? msg;
+      throw new ConfigError(
+        `Unexpected argument "${arg}": every value needs its flag, e.g. --symbols BHP; see --help`,
+      );
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw new ConfigError(`${msg.split("\n")[0]}; see --help`);
+    }
+    throw err;
+  }
+}
+
+function num(
+  values: Values,
+  flag: keyof typeof FLAGS,
+  lo: number,
+  hi: number,
+  what: string,
+): number | undefined {
+  const text = values[flag] as string | undefined;
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v < lo || v > hi) {
+    throw new ConfigError(`Invalid --${flag} "${text}": expected ${what}`);
+  }
+  return v;
+}
+
+function paramValue(text: string): ParamValue {
+  if (text === "true" || text === "false") return text === "true";
+  const v = Number(text);
+  return text.trim() !== "" && Number.isFinite(v) ? v : text;
+}
+
+function parseParams(text: string): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const part of text.split(",")) {
+    const m = /^\s*([A-Za-z_][\w]*)\s*=\s*(.+?)\s*$/.exec(part);
+    if (!m) {
+      throw new ConfigError(
+        `Invalid --params "${text}": expected name=value pairs like fast=10,slow=30`,
+      );
+    }
+    out[m[1]!] = paramValue(m[2]!);
+  }
+  return out;
+}
+
+function parseGrid(text: string): Grid {
+  const grid: Grid = {};
+  for (const part of text.split(",")) {
+    const m = /^\s*([A-Za-z_][\w]*)\s*=\s*(.+?)\s*$/.exec(part);
+    if (!m) {
+      throw new ConfigError(
+        `Invalid --sweep "${text}": expected name=start:stop:step pairs like fast=5:50:5`,
+      );
+    }
+    const [, name, spec] = m as unknown as [string, string, string];
+    if (spec.includes(":")) {
+      const bits = spec.split(":").map(Number);
+      if (bits.length < 2 || bits.length > 3 || bits.some((b) => !Number.isFinite(b))) {
+        throw new ConfigError(
+          `Invalid --sweep range "${name}=${spec}": expected start:stop[:step] numbers`,
+        );
+      }
+      try {
+        grid[name] = range(bits[0]!, bits[1]!, bits[2] ?? 1);
+      } catch (err) {
+        throw new ConfigError(`Invalid --sweep range "${name}=${spec}": ${(err as Error).message}`);
+      }
+    } else grid[name] = spec.split("|").map(paramValue);
+  }
+  return grid;
+}
+
+async function loadStrategy(name: string): Promise<StrategyClass> {
+  const builtin = STRATEGIES[name];
+  if (builtin) return builtin;
+  if (name.endsWith(".json")) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(name);
+    } catch (err) {
+      throw new ConfigError(`Cannot read strategy file "${name}": ${(err as Error).message}`);
+    }
+    let spec: unknown;
+    try {
+      spec = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`Strategy file "${name}" is not valid JSON: ${(err as Error).message}`);
+    }
+    return compositeStrategy(spec);
+  }
+  const names = Object.keys(STRATEGIES);
+  throw new ConfigError(
+    `Unknown strategy "${name}"${didYouMean(name, names)}; expected one of ${
+      names.join(", ")
+    } or a .json file`,
+  );
+}
+
+/** Keeps the rows of each symbol whose dates fall in [start, end]. */
+function sliceDates(bars: BarsLike, start: number, end: number): PlainBars {
+  const ranges: [string, number, number][] = [];
+  const keep: number[] = [];
+  for (const [symbol, [s, e]] of bars.ranges()) {
+    const from = keep.length;
+    for (let i = s; i < e; i++) if (bars.dates[i]! >= start && bars.dates[i]! <= end) keep.push(i);
+    if (keep.length > from) ranges.push([symbol, from, keep.length]);
+  }
+  const take = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]!);
+  return new PlainBars({
+    symbol: ranges,
+    dates: Int32Array.from(keep, (i) => bars.dates[i]!),
+    open: take(bars.open),
+    high: take(bars.high),
+    low: take(bars.low),
+    close: take(bars.close),
+    volume: take(bars.volume),
+  });
+}
+
+interface Loaded {
+  bars: BarsLike;
+  benchmark?: Benchmark;
+  source: string;
+}
+
+async function loadBars(values: Values): Promise<Loaded> {
+  const rangeText = { start: values["start-date"], end: values["end-date"] };
+  const [start, end] = resolveRange(rangeText);
+  const span = `${rangeText.start ?? "the start"} to ${rangeText.end ?? "the end"}`;
+  if (values.csv !== undefined) {
+    if (values.lake !== undefined) throw new ConfigError(`Use either --csv or --lake, not both`);
+    const symbol = values.symbols !== undefined
+      ? values.symbols.split(",")[0]!.trim().toUpperCase()
+      : undefined;
+    let bars: BarsLike = await readCsvBars(values.csv, symbol ? { symbol } : {});
+    if (start > -Infinity || end < Infinity) bars = sliceDates(bars, start, end);
+    if (bars.length === 0) throw new ConfigError(`No bars in "${values.csv}" from ${span}`);
+    return { bars, source: values.csv };
+  }
+  const { openLake } = await import("../lake/lake.ts");
+  const lake = await openLake(values.lake);
+  try {
+    const available = await lake.symbols();
+    const wanted = (values.symbols ?? "CBA").split(",").filter((s) => s.trim() !== "").map(
+      toYahooSymbol,
+    );
+    if (wanted.length === 0) {
+      throw new ConfigError(`Invalid --symbols "${values.symbols}": no symbol given`);
+    }
+    for (const s of wanted) {
+      if (!available.includes(s)) {
+        throw new ConfigError(
+          `Unknown symbol "${s}" in the lake${
+            didYouMean(s, available)
+          }; it holds ${available.length} symbols, e.g. ${available.slice(0, 8).join(", ")}`,
+        );
+      }
+    }
+    const range = { start: rangeText.start, end: rangeText.end };
+    const bars = await lake.loadSymbols(wanted, range);
+    if (bars.length === 0) throw new ConfigError(`No bars for ${wanted.join(", ")} from ${span}`);
+    for (const s of wanted) {
+      if (!bars.ranges().has(s)) throw new ConfigError(`No bars for "${s}" from ${span}`);
+    }
+    let benchmark: Benchmark | undefined;
+    const bench = values.benchmark ?? (available.includes("^AXJO") ? "^AXJO" : "none");
+    if (bench !== "none") {
+      const sym = bench.startsWith("^") ? bench.toUpperCase() : toYahooSymbol(bench);
+      if (!available.includes(sym)) {
+        throw new ConfigError(
+          `Unknown benchmark "${sym}" in the lake${didYouMean(sym, available)}`,
+        );
+      }
+      const b = await lake.loadSymbols([sym], range);
+      if (b.length > 0) benchmark = { symbol: sym, dates: b.dates.slice(), close: b.close.slice() };
+    }
+    return { bars, benchmark, source: values.lake ?? "the sample lake" };
+  } finally {
+    await lake.close();
+  }
+}
+
+function fmtNumber(key: string, v: number | string): string {
+  if (typeof v === "string") return v;
+  if (v !== v) return "NaN";
+  if (!Number.isFinite(v)) return String(v);
+  if (key.includes("Duration")) return `${Number.isInteger(v) ? v : v.toFixed(1)} days`;
+  if (key === "# Trades") return String(v);
+  if (key.includes("[$]")) return v.toFixed(2);
+  return Math.abs(v) >= 1e4
+    ? v.toFixed(2)
+    : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+
+function statsTable(stats: Stats): string {
+  const width = Math.max(...STAT_KEYS.map((k) => k.length));
+  return STAT_KEYS.map((k) => `${k.padEnd(width)}  ${fmtNumber(k, stats[k])}`).join("\n");
+}
+
+function jsonReport(r: BacktestResult, extra: Record<string, unknown> = {}): string {
+  const dates = r.dates;
+  return JSON.stringify(
+    {
+      strategy: r.strategy,
+      params: r.params,
+      stats: r.stats,
+      trades: [...r.trades, ...r.openTrades],
+      equity: Array.from(r.equity, (equity, i) => ({ date: formatDate(dates[i]!), equity })),
+      ...extra,
+    },
+    (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
+  );
+}
+
+function describe(r: BacktestResult, bars: BarsLike): string {
+  const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(", ");
+  const syms = bars.symbols();
+  return `${r.strategy}(${params}) on ${syms.slice(0, 6).join(", ")}${
+    syms.length > 6 ? ` and ${syms.length - 6} more` : ""
+  }`;
+}
+
+async function main(args: string[]): Promise<number> {
+  const values = parse(args);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const options: BacktestOptions = {
+    cash: num(values, "initial-capital", Number.MIN_VALUE, Infinity, "a positive amount of cash"),
+    commission: num(values, "commission", 0, 1, "a fraction of traded value in [0, 1], e.g. 0.001"),
+    minFee: num(values, "min-fee", 0, Infinity, "a fee ≥ 0, e.g. 10"),
+    slippage: num(values, "slippage", 0, 1, "a fraction of price in [0, 1], e.g. 0.0005"),
+    spread: num(values, "spread", 0, 1, "a fraction of price in [0, 1], e.g. 0.001"),
+    size: num(values, "size", Number.MIN_VALUE, 1, "a fraction of equity in (0, 1]"),
+    keepOpen: values["keep-open"] ?? false,
+  };
+  const fillOn = values["fill-on"];
+  if (fillOn !== undefined) {
+    if (fillOn !== "open" && fillOn !== "close") {
+      throw new ConfigError(`Invalid --fill-on "${fillOn}": expected open or close`);
+    }
+    options.fillOn = fillOn;
+  }
+  const maximize = (values.maximize ?? "Sharpe Ratio") as NumericStatKey;
+  if (
+    !(STAT_KEYS as readonly string[]).includes(maximize) || maximize === "Start" as string ||
+    maximize === "End" as string
+  ) {
+    throw new ConfigError(
+      `Invalid --maximize "${maximize}": not a numeric stat${didYouMean(maximize, STAT_KEYS)}`,
+    );
+  }
+  let workers: number | "auto" = "auto";
+  if (values.workers !== undefined && values.workers !== "auto") {
+    workers = num(values, "workers", 0, 256, "a number of workers ≥ 0 or auto")!;
+  }
+  const Strat = await loadStrategy(values.strategy ?? "ma-crossover");
+  const params = values.params !== undefined ? parseParams(values.params) : {};
+  const grid = values.sweep !== undefined ? parseGrid(values.sweep) : undefined;
+  const { bars, benchmark } = await loadBars(values);
+  if (benchmark) options.benchmark = benchmark;
+
+  let result: BacktestResult;
+  let swept: SweepResult | undefined;
+  if (grid) {
+    const progress = !values.json && Deno.stderr.isTerminal();
+    const enc = new TextEncoder();
+    swept = await sweep(bars, Strat, grid, {
+      ...options,
+      params,
+      maximize,
+      workers,
+      onProgress: progress
+        ? (d, t) => Deno.stderr.writeSync(enc.encode(`\rsweep ${d}/${t}`))
+        : undefined,
+    });
+    if (progress) Deno.stderr.writeSync(enc.encode("\r\x1b[K"));
+    result = swept.best;
+  } else {
+    result = runBacktest(bars, Strat, { ...options, params });
+  }
+
+  const extra = swept
+    ? {
+      sweep: {
+        maximize: swept.maximize,
+        skipped: swept.skipped,
+        rows: swept.rows.map((r) => ({ ...r.params, ...r.stats })),
+      },
+    }
+    : {};
+  if (values.out !== undefined) {
+    try {
+      await Deno.writeTextFile(values.out, jsonReport(result, extra));
+    } catch (err) {
+      throw new ConfigError(
+        `Cannot write the report to "${values.out}": ${(err as Error).message}`,
+      );
+    }
+  }
+  if (values.json) {
+    console.log(jsonReport(result, extra));
+    return 0;
+  }
+  console.log(describe(result, bars) + (benchmark ? `, benchmark ${benchmark.symbol}` : ""));
+  console.log("");
+  console.log(statsTable(result.stats));
+  if (swept) {
+    const keys = Object.keys(grid!);
+    const top = swept.sortBy(maximize).slice(0, 10);
+    console.log("");
+    console.log(
+      `Sweep: ${swept.rows.length} runs (${swept.skipped} skipped by the constraint), top 10 by ${maximize}:`,
+    );
+    const cols = [...keys, maximize, "Return [%]", "Max. Drawdown [%]", "# Trades"] as string[];
+    console.log(formatRows(
+      cols,
+      top.map((r) =>
+        cols.map((c) =>
+          keys.includes(c) ? String(r.params[c]) : fmtNumber(c, r.stats[c as NumericStatKey])
+        )
+      ),
+    ));
+  }
+  if (values.out !== undefined) console.log(`\nReport written to ${values.out}`);
+  return 0;
+}
+
+if (import.meta.main) await runCli(() => main(Deno.args));
