@@ -49,37 +49,47 @@ export function atr(
   const n = sameLength(["high", "low", "close"], [high, low, close]);
   const o = outputBuffer(n, out);
   const m = period - 1;
-  let prevClose = 0;
-  let prev = 0;
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    const h = high[i]!, l = low[i]!, c = close[i]!;
-    if (h !== h || l !== l || c !== c) {
-      run = 0, prev = 0;
+  let i = 0;
+  outer: while (i < n) {
+    const c0 = close[i]!;
+    const bad0 = high[i]! !== high[i]! || low[i]! !== low[i]! || c0 !== c0;
+    o[i++] = NaN;
+    if (bad0) continue;
+    let prevClose = c0, prev = 0;
+    // seed: the sum of the first `period` true ranges
+    for (let run = 1; run <= period; run++, i++) {
+      if (i >= n) break outer;
+      const h = high[i]!, l = low[i]!, c = close[i]!;
+      if (h !== h || l !== l || c !== c) {
+        o[i++] = NaN;
+        continue outer;
+      }
+      let tr = h - l;
+      const a = Math.abs(prevClose - h);
+      if (a > tr) tr = a;
+      const b = Math.abs(prevClose - l);
+      if (b > tr) tr = b;
+      prevClose = c;
+      prev += tr;
       o[i] = NaN;
-      continue;
     }
-    let tr = h - l;
-    const a = Math.abs(prevClose - h);
-    if (a > tr) tr = a;
-    const b = Math.abs(prevClose - l);
-    if (b > tr) tr = b;
-    prevClose = c;
-    if (run > period) {
+    prev /= period;
+    o[i - 1] = prev; // the last seed bar is the first output
+    for (; i < n; i++) {
+      const h = high[i]!, l = low[i]!, c = close[i]!;
+      if (h !== h || l !== l || c !== c) break;
+      let tr = h - l;
+      const a = Math.abs(prevClose - h);
+      if (a > tr) tr = a;
+      const b = Math.abs(prevClose - l);
+      if (b > tr) tr = b;
+      prevClose = c;
       prev *= m;
       prev += tr;
       prev /= period;
       o[i] = prev;
-    } else if (run === 0) {
-      run = 1;
-      o[i] = NaN;
-    } else {
-      prev += tr; // the seed's running sum
-      if (++run > period) {
-        prev /= period;
-        o[i] = prev;
-      } else o[i] = NaN;
     }
+    if (i < n) o[i++] = NaN;
   }
   return o;
 }

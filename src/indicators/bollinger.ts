@@ -63,30 +63,32 @@ export function bollinger(
   const oU = outputBuffer(n, out?.upper);
   const oM = outputBuffer(n, out?.middle);
   const oL = outputBuffer(n, out?.lower);
-  let sum = 0;
-  let sq = 0;
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) {
-      sum = 0, sq = 0, run = 0;
+  const p1 = period - 1;
+  let i = 0;
+  while (i < n) {
+    // warm-up: the first period - 1 valid values
+    let sum = 0, sq = 0;
+    for (let run = 0; run < p1 && i < n; i++) {
+      const v = values[i]!;
       oU[i] = NaN, oM[i] = NaN, oL[i] = NaN;
-    } else if (++run >= period) {
+      if (v !== v) sum = 0, sq = 0, run = 0;
+      else sum += v, sq += v * v, run++;
+    }
+    for (; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) break;
       sum += v;
       sq += v * v;
       const mean = sum / period;
       let variance = sq / period;
-      const t = values[i - period + 1]!;
+      const t = values[i - p1]!;
       sum -= t;
       sq -= t * t;
       variance -= mean * mean;
       const d = variance < EPSILON ? 0 : Math.sqrt(variance) * stdDevs;
       oM[i] = mean, oU[i] = mean + d, oL[i] = mean - d;
-    } else {
-      sum += v;
-      sq += v * v;
-      oU[i] = NaN, oM[i] = NaN, oL[i] = NaN;
     }
+    if (i < n) oU[i] = NaN, oM[i] = NaN, oL[i++] = NaN;
   }
   return { upper: oU, middle: oM, lower: oL };
 }

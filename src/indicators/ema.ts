@@ -32,24 +32,30 @@ export function ema(values: Series, period: number, out?: Float64Array): Float64
   const n = values.length;
   const o = outputBuffer(n, out);
   const k = 2 / (period + 1);
-  let prev = 0;
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) {
-      prev = 0;
-      run = 0;
-      o[i] = NaN;
-    } else if (run === period) {
+  let i = 0;
+  while (i < n) {
+    // seed: the mean of the first `period` valid values (a NaN starts it again)
+    let prev = 0;
+    for (let run = 0; run < period && i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) {
+        prev = 0, run = 0;
+        o[i] = NaN;
+      } else if (++run === period) {
+        prev = (prev + v) / period;
+        o[i] = prev;
+      } else {
+        prev += v;
+        o[i] = NaN;
+      }
+    }
+    for (; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) break;
       prev = (v - prev) * k + prev;
       o[i] = prev;
-    } else {
-      prev += v; // the seed's running sum
-      if (++run === period) {
-        prev /= period;
-        o[i] = prev;
-      } else o[i] = NaN;
     }
+    if (i < n) o[i++] = NaN;
   }
   return o;
 }

@@ -67,45 +67,59 @@ export function macd(
   const kf = 2 / (fast + 1), ks = 2 / (slow + 1), kg = 2 / (signal + 1);
   const fastFrom = slow - fast + 1; // run count at which the fast seed sum begins
   const stable = slow + signal - 1; // run count of the first output
-  let ef = 0, es = 0, eg = 0;
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) {
-      ef = 0, es = 0, eg = 0, run = 0;
+  let i = 0;
+  outer: while (i < n) {
+    // runs 1 … slow-1: the seed sums (the fast one over its last `fast` values)
+    let ef = 0, es = 0;
+    for (let run = 1; run < slow; run++, i++) {
+      if (i >= n) break outer;
+      const v = values[i]!;
       oM[i] = NaN, oS[i] = NaN, oH[i] = NaN;
+      if (v !== v) {
+        i++;
+        continue outer;
+      }
+      es += v;
+      if (run >= fastFrom) ef += v;
+    }
+    if (i >= n) break;
+    const v0 = values[i]!;
+    if (v0 !== v0) {
+      oM[i] = NaN, oS[i] = NaN, oH[i++] = NaN;
       continue;
     }
-    if (run >= stable) {
+    // run == slow: both EMAs seeded; the signal's seed sum starts
+    es = (es + v0) / slow;
+    ef = (ef + v0) / fast;
+    let eg = ef - es;
+    for (let run = slow; run <= stable; run++, i++) {
+      if (run > slow) {
+        if (i >= n) break outer;
+        const v = values[i]!;
+        if (v !== v) {
+          oM[i] = NaN, oS[i] = NaN, oH[i++] = NaN;
+          continue outer;
+        }
+        ef = (v - ef) * kf + ef;
+        es = (v - es) * ks + es;
+        eg += ef - es;
+      }
+      if (run === stable) {
+        eg /= signal;
+        const m = ef - es;
+        oM[i] = m, oS[i] = eg, oH[i] = m - eg;
+      } else oM[i] = NaN, oS[i] = NaN, oH[i] = NaN;
+    }
+    for (; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) break;
       ef = (v - ef) * kf + ef;
       es = (v - es) * ks + es;
       const m = ef - es;
       eg = (m - eg) * kg + eg;
       oM[i] = m, oS[i] = eg, oH[i] = m - eg;
-      continue;
     }
-    run++;
-    if (run < slow) {
-      es += v;
-      if (run >= fastFrom) ef += v;
-    } else if (run === slow) {
-      es += v;
-      ef += v;
-      es /= slow;
-      ef /= fast;
-      eg = ef - es;
-    } else {
-      ef = (v - ef) * kf + ef;
-      es = (v - es) * ks + es;
-      eg += ef - es;
-    }
-    if (run === stable) {
-      eg /= signal;
-      const m = ef - es;
-      oM[i] = m, oS[i] = eg, oH[i] = m - eg;
-    } else {
-      oM[i] = NaN, oS[i] = NaN, oH[i] = NaN;
-    }
+    if (i < n) oM[i] = NaN, oS[i] = NaN, oH[i++] = NaN;
   }
   return { macd: oM, signal: oS, histogram: oH };
 }

@@ -33,20 +33,24 @@ import {
 export function obv(close: Series, volume: Series, out?: Float64Array): Float64Array {
   const n = sameLength(["close", "volume"], [close, volume]);
   const o = outputBuffer(n, out);
-  let total = NaN;
-  let prev = NaN;
-  for (let i = 0; i < n; i++) {
-    const c = close[i]!, v = volume[i]!;
-    if (c !== c || v !== v) {
-      total = NaN, prev = NaN;
-    } else if (prev !== prev) {
-      total = v, prev = c;
-    } else {
-      if (c > prev) total += v;
-      else if (c < prev) total -= v;
-      prev = c;
+  let i = 0;
+  while (i < n) {
+    const c0 = close[i]!, v0 = volume[i]!;
+    if (c0 !== c0 || v0 !== v0) {
+      o[i++] = NaN;
+      continue;
     }
-    o[i] = total;
+    let total = v0, prev = c0;
+    o[i++] = total;
+    for (; i < n; i++) {
+      const c = close[i]!, v = volume[i]!;
+      if (c !== c || v !== v) break;
+      // branch-free ±v or 0 (exact: v·±1 is ±v, and total + 0 is total)
+      total += v * (Number(c > prev) - Number(c < prev));
+      prev = c;
+      o[i] = total;
+    }
+    if (i < n) o[i++] = NaN;
   }
   return o;
 }

@@ -29,26 +29,35 @@ export function rollingMin(values: Series, period: number, out?: Float64Array): 
   checkPeriod("period", period);
   const n = values.length;
   const o = outputBuffer(n, out);
-  let run = 0;
-  let at = -1; // index of the current extreme
-  let ext = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) {
-      run = 0, at = -1;
+  let i = 0;
+  outer: while (i < n) {
+    // warm-up: the first period - 1 valid values
+    let at = i, ext = values[i]!;
+    for (let run = 0; run < period - 1 && i < n; run++, i++) {
+      const v = values[i]!;
       o[i] = NaN;
-      continue;
-    }
-    run++;
-    const first = i - (run < period ? run : period) + 1;
-    if (at < first) {
-      at = first, ext = values[first]!;
-      for (let j = first + 1; j <= i; j++) {
-        const x = values[j]!;
-        if (x <= ext) at = j, ext = x;
+      if (v !== v) {
+        i++;
+        continue outer;
       }
-    } else if (v <= ext) at = i, ext = v;
-    o[i] = run >= period ? ext : NaN;
+      if (v <= ext) at = i, ext = v;
+    }
+    for (; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) break;
+      if (v <= ext) at = i, ext = v;
+      else if (at <= i - period) {
+        // the extreme left the window: scan the window again
+        const first = i - period + 1;
+        at = first, ext = values[first]!;
+        for (let j = first + 1; j <= i; j++) {
+          const x = values[j]!;
+          if (x <= ext) at = j, ext = x;
+        }
+      }
+      o[i] = ext;
+    }
+    if (i < n) o[i++] = NaN;
   }
   return o;
 }

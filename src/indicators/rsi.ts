@@ -38,42 +38,46 @@ export function rsi(values: Series, period = 14, out?: Float64Array): Float64Arr
   const n = values.length;
   const o = outputBuffer(n, out);
   const m = period - 1;
-  let gain = 0;
-  let loss = 0;
-  let prev = 0;
-  let run = 0; // valid values since the last (re)start
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) {
-      gain = 0, loss = 0, run = 0;
+  let i = 0;
+  outer: while (i < n) {
+    const first = values[i]!;
+    o[i++] = NaN;
+    if (first !== first) continue;
+    let prev = first, gain = 0, loss = 0;
+    // seed: the sums of the first `period` gains and losses
+    for (let run = 1; run <= period; run++, i++) {
+      if (i >= n) break outer;
+      const v = values[i]!;
+      if (v !== v) {
+        o[i++] = NaN;
+        continue outer;
+      }
+      const d = v - prev;
+      prev = v;
+      if (d < 0) loss -= d;
+      else gain += d;
       o[i] = NaN;
-      continue;
     }
-    const d = v - prev;
-    prev = v;
-    if (run > period) {
+    i--; // the last seed value is also the first output
+    loss /= period;
+    gain /= period;
+    let t = gain + loss;
+    o[i++] = -EPSILON < t && t < EPSILON ? 0 : 100 * (gain / t);
+    for (; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) break;
+      const d = v - prev;
+      prev = v;
       loss *= m;
       gain *= m;
       if (d < 0) loss -= d;
       else gain += d;
       loss /= period;
       gain /= period;
-    } else if (run === 0) {
-      run = 1;
-      o[i] = NaN;
-      continue;
-    } else {
-      if (d < 0) loss -= d;
-      else gain += d;
-      if (++run <= period) {
-        o[i] = NaN;
-        continue;
-      }
-      loss /= period;
-      gain /= period;
+      t = gain + loss;
+      o[i] = -EPSILON < t && t < EPSILON ? 0 : 100 * (gain / t);
     }
-    const t = gain + loss;
-    o[i] = -EPSILON < t && t < EPSILON ? 0 : 100 * (gain / t);
+    if (i < n) o[i++] = NaN;
   }
   return o;
 }

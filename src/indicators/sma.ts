@@ -30,22 +30,25 @@ export function sma(values: Series, period: number, out?: Float64Array): Float64
   checkPeriod("period", period);
   const n = values.length;
   const o = outputBuffer(n, out);
-  let sum = 0;
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) {
-      sum = 0;
-      run = 0;
+  const p1 = period - 1;
+  let i = 0;
+  while (i < n) {
+    // warm-up: the first period - 1 valid values (a NaN starts it again)
+    let sum = 0;
+    for (let run = 0; run < p1 && i < n; i++) {
+      const v = values[i]!;
       o[i] = NaN;
-    } else if (++run >= period) {
+      if (v !== v) sum = 0, run = 0;
+      else sum += v, run++;
+    }
+    for (; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) break;
       sum += v;
       o[i] = sum / period;
-      sum -= values[i - period + 1]!;
-    } else {
-      sum += v;
-      o[i] = NaN;
+      sum -= values[i - p1]!;
     }
+    if (i < n) o[i++] = NaN; // the NaN that ended the run
   }
   return o;
 }

@@ -70,53 +70,66 @@ export function stochastic(
   const oD = outputBuffer(n, out?.d);
   const kRing = new Float64Array(kSlowing);
   const dRing = new Float64Array(dPeriod);
-  let run = 0;
-  let hiAt = -1, hi = 0, loAt = -1, lo = 0;
-  let kSum = 0, dSum = 0, kHead = 0, dHead = 0, kCount = 0, dCount = 0;
-  for (let i = 0; i < n; i++) {
-    const h = high[i]!, l = low[i]!, c = close[i]!;
-    if (h !== h || l !== l || c !== c) {
-      run = 0, hiAt = -1, loAt = -1, kSum = 0, dSum = 0;
-      kHead = 0, dHead = 0, kCount = 0, dCount = 0;
+  const p1 = kPeriod - 1;
+  let i = 0;
+  outer: while (i < n) {
+    // warm-up of fast %K: the first kPeriod - 1 valid bars
+    for (let run = 0; run < p1 && i < n; run++, i++) {
+      const h = high[i]!, l = low[i]!, c = close[i]!;
       oK[i] = NaN, oD[i] = NaN;
-      continue;
+      if (h !== h || l !== l || c !== c) {
+        i++;
+        continue outer;
+      }
     }
-    if (++run < kPeriod) {
-      oK[i] = NaN, oD[i] = NaN;
-      continue;
+    let hiAt = -1, hi = Infinity, loAt = -1, lo = -Infinity; // forces the first scan
+    let kSum = 0, dSum = 0, kHead = 0, dHead = 0, kCount = 0, dCount = 0;
+    for (; i < n; i++) {
+      const h = high[i]!, l = low[i]!, c = close[i]!;
+      if (h !== h || l !== l || c !== c) break;
+      const first = i - p1;
+      // TA-Lib's extreme tracking: re-scan the window only when the extreme left it
+      if (l <= lo) loAt = i, lo = l;
+      else if (loAt < first) {
+        lo = low[first]!;
+        for (let j = first + 1; j <= i; j++) lo = Math.min(lo, low[j]!);
+        loAt = i;
+        while (low[loAt] !== lo) loAt--; // the latest bar at the extreme
+      }
+      if (h >= hi) hiAt = i, hi = h;
+      else if (hiAt < first) {
+        hi = high[first]!;
+        for (let j = first + 1; j <= i; j++) hi = Math.max(hi, high[j]!);
+        hiAt = i;
+        while (high[hiAt] !== hi) hiAt--;
+      }
+      const diff = (hi - lo) / 100;
+      const fastK = diff !== 0 ? (c - lo) / diff : 0;
+      // slow %K: running-sum SMA of fast %K
+      kSum += fastK;
+      kRing[kHead] = fastK;
+      if (++kHead === kSlowing) kHead = 0;
+      if (kCount < kSlowing - 1) {
+        kCount++;
+        oK[i] = NaN, oD[i] = NaN;
+        continue;
+      }
+      const slowK = kSum / kSlowing;
+      kSum -= kRing[kHead]!;
+      // %D: running-sum SMA of slow %K
+      dSum += slowK;
+      dRing[dHead] = slowK;
+      if (++dHead === dPeriod) dHead = 0;
+      if (dCount < dPeriod - 1) {
+        dCount++;
+        oK[i] = NaN, oD[i] = NaN;
+        continue;
+      }
+      oK[i] = slowK;
+      oD[i] = dSum / dPeriod;
+      dSum -= dRing[dHead]!;
     }
-    const first = i - kPeriod + 1;
-    if (loAt < first) {
-      loAt = first, lo = low[first]!;
-      for (let j = first + 1; j <= i; j++) if (low[j]! < lo) loAt = j, lo = low[j]!;
-    } else if (l <= lo) loAt = i, lo = l;
-    if (hiAt < first) {
-      hiAt = first, hi = high[first]!;
-      for (let j = first + 1; j <= i; j++) if (high[j]! > hi) hiAt = j, hi = high[j]!;
-    } else if (h >= hi) hiAt = i, hi = h;
-    const diff = (hi - lo) / 100;
-    const fastK = diff !== 0 ? (c - lo) / diff : 0;
-    // slow %K: running-sum SMA of fast %K
-    kSum += fastK;
-    kRing[kHead] = fastK;
-    if (++kHead === kSlowing) kHead = 0;
-    if (++kCount < kSlowing) {
-      oK[i] = NaN, oD[i] = NaN;
-      continue;
-    }
-    const slowK = kSum / kSlowing;
-    kSum -= kRing[kHead]!;
-    // %D: running-sum SMA of slow %K
-    dSum += slowK;
-    dRing[dHead] = slowK;
-    if (++dHead === dPeriod) dHead = 0;
-    if (++dCount < dPeriod) {
-      oK[i] = NaN, oD[i] = NaN;
-      continue;
-    }
-    oK[i] = slowK;
-    oD[i] = dSum / dPeriod;
-    dSum -= dRing[dHead]!;
+    if (i < n) oK[i] = NaN, oD[i++] = NaN;
   }
   return { k: oK, d: oD };
 }

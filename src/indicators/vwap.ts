@@ -54,27 +54,31 @@ export function vwap(
   if (period !== 0) checkPeriod("period", period);
   const n = sameLength(["high", "low", "close", "volume"], [high, low, close, volume]);
   const o = outputBuffer(n, out);
-  let pvSum = 0, vSum = 0, run = 0;
-  for (let i = 0; i < n; i++) {
-    const h = high[i]!, l = low[i]!, c = close[i]!, v = volume[i]!;
-    if (h !== h || l !== l || c !== c || v !== v) {
-      pvSum = 0, vSum = 0, run = 0;
+  const p1 = period - 1;
+  let i = 0;
+  while (i < n) {
+    let pvSum = 0, vSum = 0;
+    // rolling: warm up on the first period - 1 valid bars
+    for (let run = 0; run < p1 && i < n; i++) {
+      const h = high[i]!, l = low[i]!, c = close[i]!, v = volume[i]!;
       o[i] = NaN;
-      continue;
+      if (h !== h || l !== l || c !== c || v !== v) pvSum = 0, vSum = 0, run = 0;
+      else pvSum += (h + l + c) / 3 * v, vSum += v, run++;
     }
-    pvSum += (h + l + c) / 3 * v;
-    vSum += v;
-    if (period === 0) {
+    for (; i < n; i++) {
+      const h = high[i]!, l = low[i]!, c = close[i]!, v = volume[i]!;
+      if (h !== h || l !== l || c !== c || v !== v) break;
+      pvSum += (h + l + c) / 3 * v;
+      vSum += v;
       o[i] = vSum === 0 ? NaN : pvSum / vSum;
-    } else if (++run >= period) {
-      o[i] = vSum === 0 ? NaN : pvSum / vSum;
-      const j = i - period + 1;
-      const vj = volume[j]!;
-      pvSum -= (high[j]! + low[j]! + close[j]!) / 3 * vj;
-      vSum -= vj;
-    } else {
-      o[i] = NaN;
+      if (period !== 0) {
+        const j = i - p1;
+        const vj = volume[j]!;
+        pvSum -= (high[j]! + low[j]! + close[j]!) / 3 * vj;
+        vSum -= vj;
+      }
     }
+    if (i < n) o[i++] = NaN;
   }
   return o;
 }

@@ -36,27 +36,33 @@ export function wma(values: Series, period: number, out?: Float64Array): Float64
     return o;
   }
   const divider = period * (period + 1) / 2;
-  let sub = 0;
-  let sum = 0;
-  let trailing = 0;
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) {
-      sub = 0, sum = 0, trailing = 0, run = 0;
+  const p1 = period - 1;
+  let i = 0;
+  outer: while (i < n) {
+    // warm-up: the first period - 1 valid values, weights 1..period-1
+    let sub = 0, sum = 0;
+    for (let run = 1; run <= p1 && i < n; run++, i++) {
+      const v = values[i]!;
       o[i] = NaN;
-    } else if (++run >= period) {
+      if (v !== v) {
+        i++;
+        continue outer;
+      }
+      sub += v;
+      sum += v * run;
+    }
+    let trailing = 0;
+    for (; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) break;
       sub += v;
       sub -= trailing;
       sum += v * period;
-      trailing = values[i - period + 1]!;
+      trailing = values[i - p1]!;
       o[i] = sum / divider;
       sum -= sub;
-    } else {
-      sub += v;
-      sum += v * run;
-      o[i] = NaN;
     }
+    if (i < n) o[i++] = NaN;
   }
   return o;
 }
