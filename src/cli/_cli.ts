@@ -18,17 +18,22 @@ export async function runCli(main: () => Promise<number>): Promise<never> {
   try {
     code = await main();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof LakeError || err instanceof FetchError) {
-      console.error(`error: ${err.message}`);
-      code = 2;
-    } else if (err instanceof RangeError || (err instanceof TypeError && isArgError(err))) {
-      console.error(`error: ${err.message}`);
+    if (
+      err instanceof ConfigError || err instanceof LakeError || err instanceof FetchError ||
+      err instanceof RangeError || (err instanceof TypeError && isArgError(err))
+    ) {
+      console.error(`error: ${oneLine(err.message)}`);
       code = 2;
     } else {
       throw err;
     }
   }
   Deno.exit(code);
+}
+
+/** Folds a multi-line message (e.g. DuckDB's, with its caret) into one line. */
+function oneLine(message: string): string {
+  return message.split("\n").map((l) => l.trim()).filter((l) => l && !/^\^+$/.test(l)).join(" | ");
 }
 
 function isArgError(err: TypeError): boolean {

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../src/cli/lake.ts", import.meta.url));
+
+async function lake(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("lake CLI: info describes the shipped sample", async () => {
+  const r = await lake("info");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /symbols {2}20: ALL\.AX, ANZ\.AX, BHP\.AX, .*\^AXJO/);
+  assert.match(r.stdout, /dates {4}1998-01-02 \.\. 2022-04-08/);
+  assert.match(r.stdout, /rows {5}67,276/);
+});
+
+Deno.test("lake CLI: query prints a table; --json prints JSON lines", async () => {
+  const sql =
+    "select symbol, count(*) as n from ohlcv where symbol in ('BHP.AX', 'CBA.AX') group by 1 order by 1";
+  const table = await lake("query", sql);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /BHP\.AX\s+5886\n/);
+  const json = await lake("--json", "query", sql);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(json.stdout.trim().split("\n").map((l) => JSON.parse(l)), [
+    { symbol: "BHP.AX", n: 5886 },
+    { symbol: "CBA.AX", n: 4523 },
+  ]);
+});
+
+Deno.test("lake CLI: bad input is one line on stderr and exit code 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /^error: No command given/],
+    [["bogus"], /^error: Unknown command "bogus"/],
+    [["--nope", "info"], /^error: Unknown option '--nope'/],
+    [["--engine", "gpu", "info"], /^error: Unknown engine "gpu": expected wasm or native/],
+    [["query", "delete from ohlcv"], /^error: Only one read-only statement is allowed/],
+    [
+      ["query", "select 1 first"],
+      /^error: SQL failed: Parser Error: syntax error at or near "first"/,
+    ],
+    [["cache", "purge"], /^error: Unknown cache command "purge"/],
+    [["--lake", "ftp://x/y", "info"], /^error: .*"ftp:\/\/x\/y"/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await lake(...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+    assert.equal(
+      r.stderr.trim().split("\n").length,
+      1,
+      `one line for ${args.join(" ")}: ${r.stderr}`,
+    );
+    assert.equal(r.stdout, "");
+  }
+});
+
+Deno.test("lake CLI: cache clear removes only the cache directory", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/cache/bucket`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/cache/bucket/x`, "x");
+    await Deno.writeTextFile(`${dir}/keep`, "k");
+    const r = await lake("--cache-dir", `${dir}/cache`, "cache", "clear");
+    assert.equal(r.code, 0, r.stderr);
+    await assert.rejects(Deno.stat(`${dir}/cache`), Deno.errors.NotFound);
+    assert.equal(await Deno.readTextFile(`${dir}/keep`), "k");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
