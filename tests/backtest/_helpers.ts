@@ -38,7 +38,10 @@ export function scripted(script: Record<number, (ctx: BarContext) => void>, fill
 export function walk(n: number, seed = 7, symbol = "WALK", startDay = 12_000): PlainBars {
   let x = seed >>> 0;
   const rnd = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const o = new Float64Array(n), h = new Float64Array(n), l = new Float64Array(n), c = new Float64Array(n);
+  const o = new Float64Array(n),
+    h = new Float64Array(n),
+    l = new Float64Array(n),
+    c = new Float64Array(n);
   let p = 50;
   for (let i = 0; i < n; i++) {
     o[i] = p * (1 + (rnd() - 0.5) * 0.01);

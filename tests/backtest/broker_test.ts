@@ -7,7 +7,12 @@ import { affordableShares, feeFor, riskSize, runBacktest } from "../../src/backt
 import { flat, near, ohlc, scripted } from "./_helpers.ts";
 
 Deno.test("market buy fills at the next open, all-in after commission; closed at the last close", () => {
-  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 105, 99, 104], [104, 104, 104, 104]]);
+  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 105, 99, 104], [
+    104,
+    104,
+    104,
+    104,
+  ]]);
   const r = runBacktest(bars, scripted({ 1: (c) => c.buy() }), { cash: 10_000, commission: 0.001 });
   // floor(10000 / (100 · 1.001)) = floor(99.9001) = 99 shares; fee 0.001 · 9900 = 9.9; cash 90.1
   const [buy, sell] = r.transactions;
@@ -27,7 +32,11 @@ Deno.test("market buy fills at the next open, all-in after commission; closed at
 
 Deno.test("minimum fee: max($10, 0.1 %) limits the size and is charged per fill", () => {
   const bars = flat([10, 10, 10, 12]);
-  const r = runBacktest(bars, scripted({ 1: (c) => c.buy() }), { cash: 1_000, commission: 0.001, minFee: 10 });
+  const r = runBacktest(bars, scripted({ 1: (c) => c.buy() }), {
+    cash: 1_000,
+    commission: 0.001,
+    minFee: 10,
+  });
   // 99 · 10 = 990 + max(10, 0.99) = 1000 fits; 100 shares would need 1010
   assertEquals(r.transactions[0]!.size, 99);
   near(r.transactions[0]!.fee, 10);
@@ -40,7 +49,11 @@ Deno.test("minimum fee: max($10, 0.1 %) limits the size and is charged per fill"
 
 Deno.test("spread and slippage move both fills against the trader", () => {
   const bars = flat([100, 100, 100, 110]);
-  const r = runBacktest(bars, scripted({ 1: (c) => c.buy() }), { cash: 10_000, spread: 0.001, slippage: 0.002 });
+  const r = runBacktest(bars, scripted({ 1: (c) => c.buy() }), {
+    cash: 10_000,
+    spread: 0.001,
+    slippage: 0.002,
+  });
   // buy at 100 · 1.003 = 100.3: floor(10000/100.3) = 99 shares, cash 70.3
   near(r.transactions[0]!.price, 100.3);
   assertEquals(r.transactions[0]!.size, 99);
@@ -64,7 +77,12 @@ Deno.test("short: sell opens a short, PnL is size · (exit − entry)", () => {
 });
 
 Deno.test("stop-loss and take-profit inside one bar: the stop-loss is assumed hit first", () => {
-  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [100, 112, 94, 100], [100, 100, 100, 100]]);
+  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [
+    100,
+    112,
+    94,
+    100,
+  ], [100, 100, 100, 100]]);
   const r = runBacktest(bars, scripted({ 1: (c) => c.buy({ sl: 95, tp: 110 }) }), { cash: 10_000 });
   const t = r.trades[0]!;
   assertEquals([t.exitReason, t.exitPrice, t.exitBar], ["sl", 95, 3]);
@@ -72,19 +90,42 @@ Deno.test("stop-loss and take-profit inside one bar: the stop-loss is assumed hi
 });
 
 Deno.test("gaps fill at the open: through the stop-loss, through the take-profit", () => {
-  const gapDown = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [90, 92, 88, 91]]);
-  const a = runBacktest(gapDown, scripted({ 1: (c) => c.buy({ sl: 95, tp: 110 }) }), { cash: 10_000 });
+  const gapDown = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [
+    90,
+    92,
+    88,
+    91,
+  ]]);
+  const a = runBacktest(gapDown, scripted({ 1: (c) => c.buy({ sl: 95, tp: 110 }) }), {
+    cash: 10_000,
+  });
   assertEquals([a.trades[0]!.exitReason, a.trades[0]!.exitPrice], ["sl", 90]);
-  const gapUp = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [115, 116, 114, 115]]);
-  const b = runBacktest(gapUp, scripted({ 1: (c) => c.buy({ sl: 95, tp: 110 }) }), { cash: 10_000 });
+  const gapUp = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [
+    115,
+    116,
+    114,
+    115,
+  ]]);
+  const b = runBacktest(gapUp, scripted({ 1: (c) => c.buy({ sl: 95, tp: 110 }) }), {
+    cash: 10_000,
+  });
   assertEquals([b.trades[0]!.exitReason, b.trades[0]!.exitPrice], ["tp", 115]);
 });
 
 Deno.test("stop-loss as a fraction of the entry fill, checked on the entry bar after an open fill", () => {
   // entry at the open 100 → stop at 92; the entry bar's own low 91 reaches it
-  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 91, 95], [95, 95, 95, 95]]);
+  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 91, 95], [
+    95,
+    95,
+    95,
+    95,
+  ]]);
   const r = runBacktest(bars, scripted({ 1: (c) => c.buy({ slPct: 0.08 }) }), { cash: 10_000 });
-  assertEquals([r.trades[0]!.exitReason, r.trades[0]!.exitPrice, r.trades[0]!.exitBar], ["sl", 92, 2]);
+  assertEquals([r.trades[0]!.exitReason, r.trades[0]!.exitPrice, r.trades[0]!.exitBar], [
+    "sl",
+    92,
+    2,
+  ]);
   // short: stop above the entry, take-profit below
   const s = runBacktest(
     ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [99, 100, 89, 92]]),
@@ -98,30 +139,75 @@ Deno.test("stop-loss as a fraction of the entry fill, checked on the entry bar a
 Deno.test("fillOn close fills market orders at the placing bar's close", () => {
   const bars = ohlc([[100, 100, 100, 100], [100, 102, 98, 101], [103, 104, 102, 103]]);
   const r = runBacktest(bars, scripted({ 1: (c) => c.buy() }), { cash: 10_000, fillOn: "close" });
-  assertEquals([r.transactions[0]!.bar, r.transactions[0]!.price, r.transactions[0]!.size], [1, 101, 99]);
+  assertEquals([r.transactions[0]!.bar, r.transactions[0]!.price, r.transactions[0]!.size], [
+    1,
+    101,
+    99,
+  ]);
 });
 
 Deno.test("close then reverse: the new short is sized with the cash after the close", () => {
   const bars = flat([100, 100, 100, 110, 110]);
-  const r = runBacktest(bars, scripted({ 1: (c) => c.buy(), 2: (c) => (c.closePosition(), c.sell()) }), {
-    cash: 10_000,
-  });
+  const r = runBacktest(
+    bars,
+    scripted({ 1: (c) => c.buy(), 2: (c) => (c.closePosition(), c.sell()) }),
+    {
+      cash: 10_000,
+    },
+  );
   // long 100 @ 100 (cash 0); at 110: close → cash 11000; short floor(11000/110) = 100 → cash 22000
-  assertEquals(r.transactions.map((t) => [t.bar, t.size, t.price]), [[2, 100, 100], [3, -100, 110], [3, -100, 110], [4, 100, 110]]);
+  assertEquals(r.transactions.map((t) => [t.bar, t.size, t.price]), [
+    [2, 100, 100],
+    [3, -100, 110],
+    [3, -100, 110],
+    [4, 100, 110],
+  ]);
   near(r.trades[0]!.pnl, 1000);
   near(r.stats["Equity Final [$]"], 11_000);
 });
 
 Deno.test("limit and stop orders: at their price inside the range, at the open on a gap", () => {
-  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 96, 100], [97, 98, 94, 96], [96, 96, 96, 96]]);
+  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 96, 100], [
+    97,
+    98,
+    94,
+    96,
+  ], [96, 96, 96, 96]]);
   const lim = runBacktest(bars, scripted({ 1: (c) => c.buy({ limit: 95 }) }), { cash: 10_000 });
   assertEquals([lim.transactions[0]!.bar, lim.transactions[0]!.price], [3, 95]);
-  const gap = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [93, 94, 92, 93], [93, 93, 93, 93]]);
-  assertEquals(runBacktest(gap, scripted({ 1: (c) => c.buy({ limit: 95 }) }), { cash: 10_000 }).transactions[0]!.price, 93);
-  const st = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 106, 99, 104], [104, 104, 104, 104]]);
-  assertEquals(runBacktest(st, scripted({ 1: (c) => c.buy({ stop: 105 }) }), { cash: 10_000 }).transactions[0]!.price, 105);
-  const stGap = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [107, 108, 106, 107], [107, 107, 107, 107]]);
-  assertEquals(runBacktest(stGap, scripted({ 1: (c) => c.buy({ stop: 105 }) }), { cash: 10_000 }).transactions[0]!.price, 107);
+  const gap = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [93, 94, 92, 93], [
+    93,
+    93,
+    93,
+    93,
+  ]]);
+  assertEquals(
+    runBacktest(gap, scripted({ 1: (c) => c.buy({ limit: 95 }) }), { cash: 10_000 })
+      .transactions[0]!.price,
+    93,
+  );
+  const st = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 106, 99, 104], [
+    104,
+    104,
+    104,
+    104,
+  ]]);
+  assertEquals(
+    runBacktest(st, scripted({ 1: (c) => c.buy({ stop: 105 }) }), { cash: 10_000 }).transactions[0]!
+      .price,
+    105,
+  );
+  const stGap = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [107, 108, 106, 107], [
+    107,
+    107,
+    107,
+    107,
+  ]]);
+  assertEquals(
+    runBacktest(stGap, scripted({ 1: (c) => c.buy({ stop: 105 }) }), { cash: 10_000 })
+      .transactions[0]!.price,
+    107,
+  );
 });
 
 Deno.test("fixed shares, fixed value, fraction of equity, cancel, and rejected orders", () => {
@@ -130,11 +216,16 @@ Deno.test("fixed shares, fixed value, fraction of equity, cancel, and rejected o
   assertEquals(shares.transactions[0]!.size, 7);
   const value = runBacktest(bars, scripted({ 1: (c) => c.buy({ value: 255 }) }), { cash: 1_000 });
   assertEquals(value.transactions[0]!.size, 25);
-  const half = runBacktest(bars, scripted({ 1: (c) => c.buy({ size: 0.5 }) }), { cash: 1_000, commission: 0.01 });
+  const half = runBacktest(bars, scripted({ 1: (c) => c.buy({ size: 0.5 }) }), {
+    cash: 1_000,
+    commission: 0.01,
+  });
   assertEquals(half.transactions[0]!.size, 49); // floor(500 / 10.1)
   const capped = runBacktest(bars, scripted({ 1: (c) => c.buy({ shares: 500 }) }), { cash: 1_000 });
   assertEquals(capped.transactions[0]!.size, 100); // never more than cash allows
-  const cancelled = runBacktest(bars, scripted({ 1: (c) => c.cancel(c.buy({ limit: 5 })) }), { cash: 1_000 });
+  const cancelled = runBacktest(bars, scripted({ 1: (c) => c.cancel(c.buy({ limit: 5 })) }), {
+    cash: 1_000,
+  });
   assertEquals([cancelled.transactions.length, cancelled.orders[0]!.status], [0, "cancelled"]);
   const poor = runBacktest(flat([500, 500, 500]), scripted({ 1: (c) => c.buy() }), { cash: 100 });
   assertEquals([poor.transactions.length, poor.orders[0]!.status], [0, "rejected"]);
@@ -144,7 +235,12 @@ Deno.test("fixed shares, fixed value, fraction of equity, cancel, and rejected o
 
 Deno.test("onOrderFilled sees every fill, including stop exits", () => {
   const fills: { reason: string }[] = [];
-  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [100, 100, 80, 85]]);
+  const bars = ohlc([[100, 100, 100, 100], [100, 100, 100, 100], [100, 101, 99, 100], [
+    100,
+    100,
+    80,
+    85,
+  ]]);
   runBacktest(bars, scripted({ 1: (c) => c.buy({ sl: 90 }) }, fills as never), { cash: 10_000 });
   assertEquals(fills.map((f) => f.reason), ["market", "sl"]);
 });
