@@ -29,6 +29,7 @@ import { curatedYear, PREFIX, RAW_BATCH_KEY, rawBatchKey, yearPrefix } from "./k
 import { openEngine } from "./open_engine.ts";
 import { openStore } from "./open_store.ts";
 import { BAR_COLUMNS, checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
+import type { S3Credentials } from "./s3_store.ts";
 import type { LakeStore, ObjectInfo, Store } from "./store.ts";
 
 /** The shipped sample lake, resolved from this module so it works from any working directory. */
@@ -50,6 +51,8 @@ export interface OpenLakeOptions {
   endpoint?: string;
   /** S3 region. @default {env AWS_REGION, else "ap-southeast-2"} */
   region?: string;
+  /** S3 credentials. @default {the AWS SDK's provider chain (environment, profile, role)} */
+  credentials?: S3Credentials;
   /** Rows per row group in curated files. @default {16384} */
   rowGroupSize?: number;
 }
@@ -556,6 +559,7 @@ export async function openLake(uri?: string, options: OpenLakeOptions = {}): Pro
     cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
     endpoint: options.endpoint,
     region: options.region,
+    credentials: options.credentials,
   });
   const engine = await openEngine(options.engine);
   return new Lake(store, engine, options.rowGroupSize);

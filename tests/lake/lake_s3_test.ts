@@ -1,0 +1,115 @@
+/**
+ * The Lake API on S3 (a real s3rver on loopback): merge, load, the ETag cache
+ * (a warm load makes zero object GETs, counted at the server), and a corrupt
+ * object that never poisons the cache.
+ */
+
+import assert from "node:assert/strict";
+import { LakeError } from "../../src/core/errors.ts";
+import type { CachedStore } from "../../src/lake/cache.ts";
+import { openLake, type OpenLakeOptions } from "../../src/lake/lake.ts";
+import { closeEngines } from "../../src/lake/open_engine.ts";
+import type { RawRows } from "../../src/lake/schema.ts";
+import { startS3rver } from "../helpers/s3rver.ts";
+
+const ROWS: RawRows = {
+  symbol: ["BHP.AX", "BHP.AX", "CBA.AX", "CBA.AX"],
+  date: ["2021-12-31", "2022-01-04", "2021-12-31", "2022-01-04"],
+  open: [40, 41, 100, 101],
+  high: [41, 42, 102, 103],
+  low: [39, 40, 99, 100],
+  close: [40.5, 41.5, 101, 102],
+  volume: [1e6, 2e6, 3e6, 4e6],
+  adjusted_close: [40.5, 41.5, 101, 102],
+  fetch_timestamp: "2022-01-05T08:00:00.000Z",
+};
+
+Deno.test("lake on S3: merge, load, warm loads make zero GETs, corrupt objects never poison the cache", async () => {
+  const s3 = await startS3rver();
+  const cacheDir = await Deno.makeTempDir({ prefix: "asxlab-cache-" });
+  const options: OpenLakeOptions = {
+    endpoint: s3.endpoint,
+    credentials: s3.credentials,
+    cacheDir,
+    region: "us-east-1",
+  };
+  const uri = `s3://${s3.bucket}/asx`;
+  try {
+    // The writer caches what it puts in its own directory; the readers start cold.
+    const writer = await openLake(uri, { ...options, cacheDir: `${cacheDir}/writer` });
+    await writer.writeRawBatch("2022-01-05", 0, ROWS);
+    const report = await writer.mergeDailyBatches("2022-01-05");
+    assert.deepEqual(report.partitions.map((p) => p.key), [
+      "ohlcv/year=2021/part-0.parquet",
+      "ohlcv/year=2022/part-0.parquet",
+    ]);
+    await writer.close();
+
+    const cold = await openLake(uri, options);
+    s3.resetCounts();
+    const first = await cold.loadSymbols(["CBA.AX"], { start: "2022-01-01" });
+    assert.deepEqual([...first.close], [102]);
+    assert.equal(s3.count("GET", "object"), 1, "the cold load downloads only the 2022 partition");
+    await cold.close();
+
+    const warm = await openLake(uri, options);
+    s3.resetCounts();
+    const again = await warm.loadAll();
+    assert.deepEqual([...again.close], [40.5, 41.5, 101, 102]);
+    assert.equal(s3.count("GET", "object"), 1, "only the 2021 partition was not cached yet");
+    s3.resetCounts();
+    const third = await warm.loadAll();
+    assert.deepEqual([...third.close], [40.5, 41.5, 101, 102]);
+    assert.equal(s3.count("GET", "object"), 0, "a warm load performs zero object GETs");
+    assert.equal(s3.count("HEAD"), 0);
+
+    // Another writer overwrites the 2022 partition with garbage: a clear LakeError, and the
+    // bad bytes do not stay in the cache.
+    const key = "ohlcv/year=2022/part-0.parquet";
+    const other = await openLake(uri, { ...options, cacheDir: `${cacheDir}/other` });
+    const good = await other.store.get(key);
+    await other.store.put(key, new TextEncoder().encode("not parquet"));
+    await assert.rejects(warm.loadAll(), (err: unknown) => {
+      assert(err instanceof LakeError, String(err));
+      assert.equal(err.code, "Corrupt");
+      assert.match(err.message, /ohlcv\/year=2022\/part-0\.parquet/);
+      return true;
+    });
+    const cachePath = (warm.store as CachedStore).cachePath(key);
+    await assert.rejects(Deno.stat(cachePath), Deno.errors.NotFound, "corrupt bytes were evicted");
+    // The good bytes come back: the next load downloads them once and works.
+    await other.store.put(key, good);
+    await other.close();
+    s3.resetCounts();
+    assert.deepEqual([...(await warm.loadAll()).close], [40.5, 41.5, 101, 102]);
+    assert.equal(s3.count("GET", "object"), 1);
+    await warm.close();
+  } finally {
+    await closeEngines();
+    await s3.close();
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
+
+Deno.test("lake on S3: a missing bucket is a LakeError naming it", async () => {
+  const s3 = await startS3rver();
+  const cacheDir = await Deno.makeTempDir({ prefix: "asxlab-cache-" });
+  try {
+    const lake = await openLake("s3://no-such-bucket/asx", {
+      endpoint: s3.endpoint,
+      credentials: s3.credentials,
+      region: "us-east-1",
+      cacheDir,
+    });
+    await assert.rejects(lake.info(), (err: unknown) => {
+      assert(err instanceof LakeError && err.code === "NoSuchBucket", String(err));
+      assert.match(err.message, /no-such-bucket/);
+      return true;
+    });
+    await lake.close();
+  } finally {
+    await closeEngines();
+    await s3.close();
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
