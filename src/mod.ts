@@ -6,3 +6,4 @@
  */
 export * from "./core/mod.ts";
 export * from "./indicators/mod.ts";
+export * from "./backtest/mod.ts";

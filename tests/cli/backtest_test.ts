@@ -1,0 +1,89 @@
+/** The CLI as a whole process: stdout, stderr and exit codes. */
+import { deepStrictEqual as eq, ok } from "node:assert";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../src/cli/backtest.ts", import.meta.url));
+const CSV = fileURLToPath(new URL("../fixtures/backtest/goog_like_600.csv", import.meta.url));
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("cli --csv prints the stats table", async () => {
+  const r = await run("--csv", CSV, "--params", "fast=10,slow=30", "--commission", "0.002");
+  eq([r.code, r.stderr], [0, ""]);
+  ok(r.stdout.startsWith("MovingAverageCrossover(fast=10, slow=30, short=false) on GOOG_LIKE_600"));
+  ok(/Sharpe Ratio\s+0\.898998/.test(r.stdout), r.stdout);
+  ok(/# Trades\s+9\n/.test(r.stdout));
+});
+
+Deno.test("cli --json prints only JSON with stats, trades and equity", async () => {
+  const r = await run(
+    "--csv",
+    CSV,
+    "--params",
+    "fast=10,slow=30",
+    "--commission",
+    "0.002",
+    "--json",
+  );
+  eq(r.code, 0);
+  const j = JSON.parse(r.stdout);
+  eq(j.stats["# Trades"], 9);
+  eq(j.stats["Equity Final [$]"], 133380.3857568);
+  eq(j.trades.length, 9);
+  eq(j.equity.length, 600);
+  eq(Object.keys(j.equity[0]), ["date", "equity"]);
+});
+
+Deno.test("cli --sweep --json holds the best run plus the sweep table", async () => {
+  const r = await run(
+    "--csv",
+    CSV,
+    "--sweep",
+    "fast=5:15:5,slow=20:40:10",
+    "--maximize",
+    "Return [%]",
+    "--json",
+  );
+  eq(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  eq(j.sweep.rows.length, 9);
+  eq(j.sweep.maximize, "Return [%]");
+  const best = Math.max(...j.sweep.rows.map((x: Record<string, number>) => x["Return [%]"]));
+  eq(j.stats["Return [%]"], best);
+  const table = await run("--csv", CSV, "--sweep", "fast=5:15:5,slow=20:40:10");
+  ok(table.stdout.includes("Sweep: 9 runs (0 skipped by the constraint), top 10 by Sharpe Ratio"));
+});
+
+Deno.test("cli: bad input is one line on stderr and exit code 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--fsat", "3"], /^error: Unknown flag "--fsat"/],
+    [["--csv", CSV, "--params", "fsat=3"], /did you mean "fast"/],
+    [
+      ["--csv", CSV, "--start-date", "2006-01-01", "--end-date", "2005-01-01"],
+      /start "2006-01-01" is after end/,
+    ],
+    [["--csv", CSV, "--start-date", "2030-01-01"], /No bars in/],
+    [["--csv", CSV, "--commission", "abc"], /Invalid --commission "abc"/],
+    [["--csv", CSV, "--strategy", "ma-crosover"], /did you mean "ma-crossover"/],
+    [["--csv", CSV, "--fill-on", "noon"], /Invalid --fill-on "noon"/],
+    [["--csv", "/nonexistent.csv"], /Cannot read bars from "\/nonexistent.csv"/],
+    [["--csv", CSV, "--sweep", "fast=50:5:1"], /Invalid --sweep range/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await run(...args);
+    eq(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    eq(r.stdout, "");
+    const lines = r.stderr.trimEnd().split("\n");
+    eq(lines.length, 1, r.stderr);
+    ok(pattern.test(lines[0]!), `${args.join(" ")}: ${lines[0]}`);
+  }
+});
