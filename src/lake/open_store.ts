@@ -7,9 +7,8 @@
 
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../core/errors.ts";
-import { CachedStore, DEFAULT_CACHE_DIR } from "./cache.ts";
 import { LocalStore } from "./local_store.ts";
-import { type S3Credentials, S3Store } from "./s3_store.ts";
+import type { S3Credentials } from "./s3_store.ts";
 import type { LakeStore } from "./store.ts";
 
 /** The default lake when no URI is given and `ASXLAB_LAKE` is unset. */
@@ -64,15 +63,7 @@ function envLake(): string | undefined {
  * await store.close?.();
  * ```
  */
-export function openStore(uri?: string, options: OpenStoreOptions = {}): Promise<LakeStore> {
-  try {
-    return Promise.resolve(openStoreSync(uri, options));
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
-function openStoreSync(uri: string | undefined, options: OpenStoreOptions): LakeStore {
+export async function openStore(uri?: string, options: OpenStoreOptions = {}): Promise<LakeStore> {
   const target = uri ?? envLake() ?? DEFAULT_LAKE;
   if (target.trim() === "") {
     throw new ConfigError(
@@ -80,6 +71,11 @@ function openStoreSync(uri: string | undefined, options: OpenStoreOptions): Lake
     );
   }
   if (target.startsWith("s3://")) {
+    // Loaded on demand: the AWS SDK costs ~0.2 s of start-up that local lakes never need.
+    const [{ S3Store }, { CachedStore, DEFAULT_CACHE_DIR }] = await Promise.all([
+      import("./s3_store.ts"),
+      import("./cache.ts"),
+    ]);
     const s3 = new S3Store(target, {
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       ...(options.region === undefined ? {} : { region: options.region }),
