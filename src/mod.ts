@@ -5,5 +5,6 @@
  * @module
  */
 export * from "./core/mod.ts";
+export * from "./lake/mod.ts";
 export * from "./indicators/mod.ts";
 export * from "./backtest/mod.ts";
