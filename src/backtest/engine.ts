@@ -61,6 +61,11 @@ export interface BacktestOptions extends CostModel {
   annualization?: number;
   /** Indicator cache shared between runs (a sweep passes one). @default {a cache per bars object} */
   cache?: IndicatorCache;
+  /**
+   * A buffer as long as the calendar to record the equity in; `result.equity` is
+   * then this buffer (sweeps reuse one and copy the best run's). @default {a new buffer}
+   */
+  equityBuffer?: Float64Array;
 }
 
 /** What a run returns. */
@@ -416,7 +421,12 @@ export function runBacktest<P extends Params>(
   const S = p.symbols.length;
   const calendar = p.calendar;
   const T = calendar.length;
-  const portfolio = new Portfolio(p.symbols, calendar, options.cash ?? 100_000);
+  const portfolio = new Portfolio(
+    p.symbols,
+    calendar,
+    options.cash ?? 100_000,
+    options.equityBuffer,
+  );
   const fillOnClose = options.fillOn === "close";
   const broker = new Broker(portfolio, {
     commission: options.commission ?? 0,

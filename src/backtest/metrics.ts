@@ -346,6 +346,18 @@ function curveMoments(
   };
 }
 
+let lastDates: ArrayLike<number> | undefined;
+let lastSpan: [string, string] = ["", ""];
+
+/** First and last date as `YYYY-MM-DD`, remembered for the last calendar (a sweep's runs share it). */
+function span(dates: ArrayLike<number>): [string, string] {
+  if (dates !== lastDates || lastDates.length !== dates.length) {
+    lastSpan = [formatDate(dates[0]!), formatDate(dates[dates.length - 1]!)];
+    lastDates = dates;
+  }
+  return lastSpan;
+}
+
 /**
  * Computes the stats record (formulas in this module's documentation).
  *
@@ -399,8 +411,8 @@ export function computeStats(input: StatsInput): Stats {
   const avgWin = mean(wins), avgLoss = mean(losses);
 
   return {
-    "Start": formatDate(dates[0]!),
-    "End": formatDate(dates[n - 1]!),
+    "Start": span(dates)[0],
+    "End": span(dates)[1],
     "Duration": duration,
     "Exposure Time [%]": (nCovered / n) * 100,
     "Equity Final [$]": eN,

@@ -15,13 +15,6 @@ import { formatDate } from "../core/dates.ts";
 
 const DATE_STRINGS = new WeakMap<Int32Array, (string | undefined)[]>();
 
-/** `YYYY-MM-DD` of a calendar bar, memoised per calendar (runs of a sweep share it). */
-function dateString(calendar: Int32Array, bar: number): string {
-  let memo = DATE_STRINGS.get(calendar);
-  if (!memo) DATE_STRINGS.set(calendar, memo = new Array(calendar.length));
-  return memo[bar] ??= formatDate(calendar[bar]!);
-}
-
 /** A closed (or, with `keepOpen`, still open) trade. */
 export interface Trade {
   /** The symbol traded. */
@@ -127,13 +120,24 @@ export class Portfolio {
   readonly calendar: Int32Array;
   /** How many symbols hold a non-zero position. */
   held = 0;
+  #dateMemo: (string | undefined)[];
+
+  #date(bar: number): string {
+    return this.#dateMemo[bar] ??= formatDate(this.calendar[bar]!);
+  }
 
   /**
    * @param symbols The symbols of the run.
    * @param calendar The shared trading calendar (epoch days).
    * @param cash Initial cash.
+   * @param equity A buffer of `calendar.length` to record the equity in (sweeps reuse one). @default {a new buffer}
    */
-  constructor(symbols: readonly string[], calendar: Int32Array, cash: number) {
+  constructor(
+    symbols: readonly string[],
+    calendar: Int32Array,
+    cash: number,
+    equity?: Float64Array,
+  ) {
     this.symbols = symbols;
     this.calendar = calendar;
     this.cash = cash;
@@ -142,7 +146,10 @@ export class Portfolio {
     this.lastPrice = new Float64Array(symbols.length);
     this.lots = symbols.map(() => []);
     this.stopLots = new Int32Array(symbols.length);
-    this.equity = new Float64Array(calendar.length);
+    this.equity = equity?.length === calendar.length ? equity : new Float64Array(calendar.length);
+    let memo = DATE_STRINGS.get(calendar);
+    if (!memo) DATE_STRINGS.set(calendar, memo = new Array(calendar.length));
+    this.#dateMemo = memo;
   }
 
   /**
@@ -202,7 +209,7 @@ export class Portfolio {
     else if (before !== 0 && after === 0) this.held--;
     this.transactions.push({
       bar,
-      date: dateString(this.calendar, bar),
+      date: this.#date(bar),
       symbol: this.symbols[s]!,
       size,
       price,
@@ -231,8 +238,8 @@ export class Portfolio {
         size: signed,
         entryBar: lot.entryBar,
         exitBar: bar,
-        entryDate: dateString(this.calendar, lot.entryBar),
-        exitDate: dateString(this.calendar, bar),
+        entryDate: this.#date(lot.entryBar),
+        exitDate: this.#date(bar),
         entryPrice: lot.entryPrice,
         exitPrice: price,
         pnl,
@@ -281,8 +288,8 @@ export class Portfolio {
           size: lot.size,
           entryBar: lot.entryBar,
           exitBar: lastBar,
-          entryDate: dateString(this.calendar, lot.entryBar),
-          exitDate: dateString(this.calendar, lastBar),
+          entryDate: this.#date(lot.entryBar),
+          exitDate: this.#date(lastBar),
           entryPrice: lot.entryPrice,
           exitPrice: price,
           pnl,

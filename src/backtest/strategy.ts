@@ -99,7 +99,7 @@ export interface BarContext {
  * import { sma } from "../indicators/sma.ts";
  * class AboveSma extends Strategy<{ period: number }> {
  *   params = { period: 20 };
- *   avg = new Float64Array();
+ *   avg: Float64Array = new Float64Array();
  *   override init(ctx: InitContext) {
  *     this.avg = ctx.indicator(sma, ctx.close, this.params.period);
  *   }

@@ -214,8 +214,10 @@ export function sweepChunk(
   cache: IndicatorCache,
   onRow?: (k: number, stats: Stats) => void,
 ): void {
+  let equityBuffer: Float64Array | undefined;
   for (let k = 0; k < combos.length; k++) {
-    const r = runBacktest(bars, Strat, { ...options, params: combos[k]!, cache });
+    const r = runBacktest(bars, Strat, { ...options, params: combos[k]!, cache, equityBuffer });
+    equityBuffer = r.equity;
     onRow?.(k, r.stats);
   }
 }
@@ -304,12 +306,14 @@ export async function sweep(
     workers = 0;
     const cache = new IndicatorCache();
     const step = Math.max(1, Math.floor(total / 100));
+    let equityBuffer: Float64Array | undefined;
     for (let k = 0; k < total; k++) {
-      const r = runBacktest(bars, Strat, { ...btOptions, params: combos[k]!, cache });
+      const r = runBacktest(bars, Strat, { ...btOptions, params: combos[k]!, cache, equityBuffer });
+      equityBuffer = r.equity;
       stats[k] = r.stats;
       if (bestIndex < 0 || better(r.stats[maximize], stats[bestIndex]![maximize])) {
         bestIndex = k;
-        best = r;
+        best = { ...r, equity: r.equity.slice() };
       }
       if (onProgress && ((k + 1) % step === 0 || k + 1 === total)) onProgress(k + 1, total);
     }
