@@ -87,3 +87,18 @@ Deno.test("cli: bad input is one line on stderr and exit code 2", async () => {
     ok(pattern.test(lines[0]!), `${args.join(" ")}: ${lines[0]}`);
   }
 });
+
+Deno.test("cli with no flags runs MA crossover on the sample lake's CBA.AX against ^AXJO", async () => {
+  const r = await run();
+  eq(r.code, 0, r.stderr);
+  ok(
+    r.stdout.startsWith(
+      "MovingAverageCrossover(fast=20, slow=50, short=false) on CBA.AX, benchmark ^AXJO",
+    ),
+    r.stdout,
+  );
+  ok(/\n# Trades\s+\d+\n/.test(r.stdout));
+  const bad = await run("--symbols", "CBA,NOPE9");
+  eq(bad.code, 2);
+  ok(/^error: Unknown symbol "NOPE9.AX" in the lake/.test(bad.stderr), bad.stderr);
+});
