@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { outputBuffer, sameLength, type Series } from "./indicator.ts";
+import { outputBuffer, sameLength, type Series, StreamingIndicator } from "./indicator.ts";
 
 /**
  * True when `a` crosses above `b` at bar `i`: `a[i-1] < b[i-1] && a[i] > b[i]`
@@ -52,7 +52,8 @@ export function crossunder(a: Series, b: Series | number, i: number): boolean {
 
 /**
  * Crosses as a series: `+1` where `a` crosses above `b`, `-1` where it crosses below,
- * `0` elsewhere (including bar 0 and wherever a NaN is involved).
+ * `0` elsewhere (including wherever a NaN is involved); NaN at bar 0, which has no
+ * previous bar.
  *
  * @param a The crossing series.
  * @param b The series or level crossed.
@@ -63,15 +64,60 @@ export function crossunder(a: Series, b: Series | number, i: number): boolean {
  * @example
  * ```ts
  * import { crosses } from "./crossover.ts";
- * console.assert(crosses([1, 3, 1], 2).join() === "0,1,-1");
+ * console.assert(crosses([1, 3, 1], 2).join() === "NaN,1,-1");
  * ```
  */
 export function crosses(a: Series, b: Series | number, out?: Float64Array): Float64Array {
   const n = typeof b === "number" ? a.length : sameLength(["a", "b"], [a, b]);
   const o = outputBuffer(n, out);
-  if (n > 0) o[0] = 0;
+  if (n > 0) o[0] = NaN;
   for (let i = 1; i < n; i++) {
     o[i] = crossover(a, b, i) ? 1 : crossunder(a, b, i) ? -1 : 0;
   }
   return o;
+}
+
+/** One bar of the two series a {@link Cross} compares. */
+export interface CrossInput {
+  /** The crossing series' value, e.g. the fast MA. */
+  a: number;
+  /** The crossed series' value or level, e.g. the slow MA or 30. */
+  b: number;
+}
+
+/**
+ * Streaming form of {@link crosses}: `+1` when `a` crosses above `b` on this bar, `-1`
+ * below, `0` otherwise; `null` on the first bar. Agrees with {@link crosses}.
+ *
+ * @example
+ * ```ts
+ * import { Cross } from "./crossover.ts";
+ * const c = new Cross();
+ * c.add({ a: 1, b: 2 });
+ * console.assert(c.add({ a: 3, b: 2 }) === 1);
+ * ```
+ */
+export class Cross extends StreamingIndicator<CrossInput, number> {
+  /** Inputs needed before the first result: 2. */
+  readonly warmup = 2;
+  #a = NaN;
+  #b = NaN;
+  #seen = false;
+  #saved: [number, number, boolean] = [NaN, NaN, false];
+
+  protected step({ a, b }: CrossInput): number | null {
+    const a0 = this.#a, b0 = this.#b, seen = this.#seen;
+    this.#a = a, this.#b = b, this.#seen = true;
+    if (!seen) return null;
+    return a0 < b0 && a > b ? 1 : a0 > b0 && a < b ? -1 : 0;
+  }
+  protected save(): void {
+    this.#saved = [this.#a, this.#b, this.#seen];
+  }
+  protected restore(): void {
+    [this.#a, this.#b, this.#seen] = this.#saved;
+  }
+  protected clear(): void {
+    this.#a = NaN, this.#b = NaN, this.#seen = false;
+  }
 }

@@ -12,6 +12,8 @@ import {
   type BarInput,
   Bollinger,
   bollinger,
+  Cross,
+  crosses,
   EMA,
   ema,
   type Indicator,
@@ -179,6 +181,13 @@ const cases: Case[] = [
     outputs: one,
   },
   {
+    name: "crosses (vs close shifted)",
+    batch: (d) => [crosses(d.close, d.high.map((h, i) => h - (i % 4)))],
+    stream: () => new CrossAdapter() as never,
+    bars: true,
+    outputs: one,
+  },
+  {
     name: "logReturns",
     batch: (d) => [logReturns(d.close)],
     stream: () => new LogReturns() as never,
@@ -186,6 +195,28 @@ const cases: Case[] = [
     outputs: one,
   },
 ];
+
+/** Feeds a Cross with a = close, b = high - (bar number % 4), as the batch case above. */
+class CrossAdapter {
+  readonly warmup = 2;
+  #cross = new Cross();
+  #i = 0;
+  get isStable() {
+    return this.#cross.isStable;
+  }
+  add(bar: BarInput) {
+    return this.#cross.add({ a: bar.close, b: bar.high - (this.#i++ % 4) });
+  }
+  replace(bar: BarInput) {
+    return this.#cross.replace({ a: bar.close, b: bar.high - ((this.#i - 1) % 4) });
+  }
+  getResult() {
+    return this.#cross.getResult();
+  }
+  reset() {
+    this.#cross.reset(), this.#i = 0;
+  }
+}
 
 /** A bar: a close, a spread, a volume, and whether this bar is a NaN gap. */
 const barArb = fc.record({

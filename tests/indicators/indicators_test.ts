@@ -159,7 +159,7 @@ Deno.test("crossover / crossunder need strict inequalities on both bars", () => 
   assert(!crossover(fast, slow, 0));
   assert(!crossunder(fast, slow, 3)); // the previous bar was equal, not above
   assert(crossunder([3, 1], 2, 1));
-  same(crosses([1, 3, 1, N, 3], 2), [0, 1, -1, 0, 0]);
+  same(crosses([1, 3, 1, N, 3], 2), [N, 1, -1, 0, 0]);
 });
 
 Deno.test("invalid parameters throw RangeError quoting the value", () => {
