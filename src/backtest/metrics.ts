@@ -288,7 +288,7 @@ function curveMoments(
   const lm = marketLogReturns(market);
   let sumR = 0, sumR2 = 0, downSq = 0, sumLe = 0, sumLm = 0, sumLm2 = 0, sumLeLm = 0;
   let nonPositive = false;
-  let peak = equity[0]!, maxDd = 0;
+  let peak = equity[0]!, invPeak = 1 / peak, maxDd = 0;
   let prevZero = 0, episodeMax = 0;
   const ddPeaks: number[] = [], ddDurations: number[] = [];
   let prev = equity[0]!;
@@ -313,6 +313,7 @@ function curveMoments(
     // Drawdown: dd = 1 − E/peak; episodes between bars with dd == 0 (and the last bar).
     if (e >= peak) {
       peak = e;
+      invPeak = 1 / e;
       if (i > prevZero + 1) {
         ddPeaks.push(episodeMax);
         ddDurations.push(dates[i]! - dates[prevZero]!);
@@ -320,7 +321,7 @@ function curveMoments(
       prevZero = i;
       episodeMax = 0;
     } else {
-      const dd = 1 - e / peak;
+      const dd = 1 - e * invPeak;
       if (dd > episodeMax) episodeMax = dd;
       if (dd > maxDd) maxDd = dd;
       if (i === n - 1 && i > prevZero + 1) {
