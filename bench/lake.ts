@@ -354,6 +354,7 @@ function machine(): Json {
     os: `${Deno.build.os} ${os.release()}`,
     deno: Deno.version.deno,
     v8: Deno.version.v8,
+    loadAverageAtStart: os.loadavg().map(round1),
   };
 }
 
@@ -502,6 +503,7 @@ export async function run(args: string[]): Promise<void> {
     result.rowGroupSweep = await rowGroupSweep(manifest, q, engines, reps, log);
   }
   await closeEngines();
+  (result.machine as Json).loadAverageAtEnd = os.loadavg().map(round1);
 
   const w = enginesOut.wasm, n = enginesOut.native;
   const wFiltered = get(w, "local.filtered.bestMs");

@@ -44,6 +44,7 @@ import {
   sqlSnippet,
 } from "./_engine_util.ts";
 import { concatBytes, endsWithEos, IPC_EOS, ipcToParquet, parquetToIpc } from "./_parquet_codec.ts";
+import { filterIpc } from "./_ipc_filter.ts";
 
 type DuckDBModule = typeof import("@duckdb/duckdb-wasm/blocking");
 type Bindings = Awaited<ReturnType<DuckDBModule["createDuckDB"]>>;
@@ -384,6 +385,7 @@ export class WasmEngine implements Engine {
     }
     await this.drop(name);
     let created = false;
+    let tableRows = 0;
     let firstNames: string[] | undefined;
     for (const { plan } of files) {
       // The first file creates the table even when none of its row groups match, so the
@@ -398,6 +400,10 @@ export class WasmEngine implements Engine {
           rowGroups: plan.rowGroups,
           ...(columns ? { columns } : {}),
         });
+        // Row groups hold other symbols and dates too: hand DuckDB only the matching rows.
+        const narrowed = filterIpc(ipc, filter);
+        ipc = narrowed.ipc;
+        tableRows += narrowed.rowsOut;
       } catch (err) {
         throw memoryOr(err, () => corrupt(key, err));
       }
@@ -429,7 +435,7 @@ export class WasmEngine implements Engine {
       rowGroups: totalGroups,
       rowGroupsRead: readGroups,
       rowGroupsSkipped: totalGroups - readGroups,
-      rows,
+      rows: tableRows,
     };
   }
 
