@@ -128,14 +128,16 @@ async function measureLocal(
         y1.value!.table.numRows
       } rows`,
     );
-    const sql = await timed(() => lake.sql(q.sql));
+    const scope = { start: q.start, end: q.end, columns: ["close"] as "close"[] };
+    const sql = await timed(() => lake.sql(q.sql, scope));
     if (sql.error) {
       out.sql = { error: errInfo(sql.error), ms: round1(sql.ms) };
       log(`  ${engine} local sql: error ${(sql.error as Error).message.slice(0, 120)}`);
     } else {
-      const sql2 = await timed(() => lake.sql(q.sql));
+      const sql2 = await timed(() => lake.sql(q.sql, scope));
       out.sql = {
         query: q.sql,
+        scope,
         firstMs: round1(sql.ms),
         secondMs: round1(sql2.ms),
         rows: sql.value!.numRows,

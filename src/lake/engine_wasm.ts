@@ -45,6 +45,7 @@ import {
 } from "./_engine_util.ts";
 import { concatBytes, endsWithEos, IPC_EOS, ipcToParquet, parquetToIpc } from "./_parquet_codec.ts";
 import { filterIpc } from "./_ipc_filter.ts";
+import { PhysicalType } from "./_parquet_footer.ts";
 
 type DuckDBModule = typeof import("@duckdb/duckdb-wasm/blocking");
 type Bindings = Awaited<ReturnType<DuckDBModule["createDuckDB"]>>;
@@ -65,6 +66,21 @@ export const DEFAULT_MAX_REQUEST_BYTES = 1_500_000_000;
 
 /** Bytes per row and column assumed when estimating decoded size from a row count. */
 const BYTES_PER_VALUE = 8;
+/** Bytes per string value in DuckDB (a 16-byte `string_t`; short tickers are inlined in it). */
+const BYTES_PER_STRING = 16;
+
+/** Estimated bytes per row of the selected columns once loaded into DuckDB. */
+function rowWidth(plan: PlannedSource, columns: readonly string[] | undefined): number {
+  const first = plan.footer.rowGroups[0]?.columns;
+  let width = 0;
+  for (const name of columns ?? plan.footer.columnNames) {
+    const type = first?.get(name)?.physicalType;
+    width += type === PhysicalType.BYTE_ARRAY || type === PhysicalType.FIXED_LEN_BYTE_ARRAY
+      ? BYTES_PER_STRING
+      : BYTES_PER_VALUE;
+  }
+  return width;
+}
 
 interface Shared {
   db: Bindings;
@@ -368,8 +384,7 @@ export class WasmEngine implements Engine {
     let readGroups = 0;
     for (const source of sources) {
       const plan = planFromFooter(source, await readSourceFooter(source), filter);
-      const width = columns?.length ?? plan.footer.columnNames.length;
-      estimate += Math.max(plan.bytes, plan.rows * width * BYTES_PER_VALUE);
+      estimate += Math.max(plan.bytes, plan.rows * rowWidth(plan, columns));
       rows += plan.rows;
       totalGroups += plan.footer.rowGroups.length;
       readGroups += plan.rowGroups.length;

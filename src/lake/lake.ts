@@ -317,17 +317,26 @@ export class Lake {
    * Runs a read-only SQL query for ad-hoc research. The curated data is the
    * table `ohlcv`, the raw batches `raw` (each registered only when named).
    *
+   * `scope` narrows what `ohlcv` holds (dates, symbols, columns): only the
+   * objects and row groups that can match are read, and the view applies the
+   * filter exactly. On the wasm engine, which must hold what it registers,
+   * scope a query over part of a large lake rather than filtering in SQL.
+   *
    * @param query One SELECT/WITH/DESCRIBE/SUMMARIZE statement.
+   * @param scope What `ohlcv` holds. @default {everything}
    * @returns An apache-arrow Table.
-   * @throws {ConfigError} When the statement is not read-only or is several statements.
-   * @throws {LakeError} When an object is unreadable.
+   * @throws {ConfigError} When the statement is not read-only or is several statements, or the scope is invalid.
+   * @throws {LakeError} When an object is unreadable; `OutOfMemory` when the wasm engine cannot hold the scope.
    *
    * @example
    * ```ts ignore
    * const t = await lake.sql("select symbol, max(close) as high from ohlcv group by 1 order by 1");
+   * const recent = await lake.sql("select symbol, avg(close) from ohlcv group by 1", {
+   *   start: "2021-01-01", end: "2025-12-31", columns: ["close"],
+   * });
    * ```
    */
-  async sql(query: string): Promise<Table> {
+  async sql(query: string, scope: SqlScope = {}): Promise<Table> {
     const trimmed = query.trim().replace(/;\s*$/, "");
     if (!READ_ONLY_SQL.test(trimmed) || trimmed.includes(";")) {
       throw new ConfigError(
@@ -346,15 +355,22 @@ export class Lake {
         ] as const
       ) {
         if (!new RegExp(`\\b${view}\\b`, "i").test(trimmed)) continue;
-        const objects = (await this.store.list(prefix)).filter((o) => pick(o.key));
+        const scoped = view === "ohlcv" ? scopeFilter(scope) : undefined;
+        const objects = (await this.store.list(prefix)).filter((o) =>
+          pick(o.key) && (!scoped || yearMayMatch(o.key, scoped.filter))
+        );
         if (objects.length === 0) {
           await this.engine.registerArrow(view, rawTable(emptyRows(), 0));
           views.push(view);
           continue;
         }
-        const name = await this.#register(objects);
+        const name = await this.#register(objects, scoped?.filter);
         registered.push(name);
-        await this.engine.query(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${name}`);
+        await this.engine.query(
+          `CREATE OR REPLACE VIEW ${view} AS SELECT ${scoped?.select ?? "*"} FROM ${name}${
+            scoped?.where ?? ""
+          }`,
+        );
         views.push(view);
       }
       return await this.engine.query(trimmed);
@@ -524,6 +540,63 @@ export class Lake {
     await this.engine.close();
     await this.store.close?.();
   }
+}
+
+/** What {@link Lake.sql} exposes as `ohlcv`. */
+export interface SqlScope {
+  /** First date `YYYY-MM-DD` (inclusive). @default {the first held} */
+  start?: string;
+  /** Last date `YYYY-MM-DD` (inclusive). @default {the last held} */
+  end?: string;
+  /** Only these symbols. @default {all} */
+  symbols?: readonly string[];
+  /** Only these columns (with `symbol` and `date`). @default {all lake columns} */
+  columns?: readonly (typeof LAKE_COLUMNS[number])[];
+}
+
+/** The registration filter and view clauses of a scope, or undefined when it scopes nothing. */
+function scopeFilter(
+  scope: SqlScope,
+): { filter: ParquetFilter; select: string; where: string } | undefined {
+  if (
+    scope.start === undefined && scope.end === undefined && scope.symbols === undefined &&
+    scope.columns === undefined
+  ) return undefined;
+  const [start, end] = resolveRange({ start: scope.start, end: scope.end });
+  const filter: ParquetFilter = {};
+  const where: string[] = [];
+  if (scope.symbols) {
+    if (scope.symbols.length === 0) throw new ConfigError("An SQL scope needs at least one symbol");
+    filter.symbols = scope.symbols.map(validateSymbol);
+    where.push(`symbol IN (${filter.symbols.map(sqlString).join(", ")})`);
+  }
+  if (Number.isFinite(start)) {
+    filter.start = start;
+    where.push(`date >= ${sqlDate(start)}`);
+  }
+  if (Number.isFinite(end)) {
+    filter.end = end;
+    where.push(`date <= ${sqlDate(end)}`);
+  }
+  let select = "*";
+  if (scope.columns) {
+    for (const c of scope.columns) {
+      if (!(LAKE_COLUMNS as readonly string[]).includes(c)) {
+        throw new ConfigError(`Unknown column "${c}": expected some of ${LAKE_COLUMNS.join(", ")}`);
+      }
+    }
+    filter.columns = [...new Set(["symbol", "date", ...scope.columns])];
+    select = filter.columns.join(", ");
+  }
+  return { filter, select, where: where.length ? ` WHERE ${where.join(" AND ")}` : "" };
+}
+
+function yearMayMatch(key: string, filter: ParquetFilter): boolean {
+  const y = curatedYear(key);
+  if (y === undefined) return false;
+  if (filter.start !== undefined && y < yearOf(filter.start)) return false;
+  if (filter.end !== undefined && y > yearOf(filter.end)) return false;
+  return true;
 }
 
 function emptyRows(): RawRows {
