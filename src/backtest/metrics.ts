@@ -239,7 +239,11 @@ function logRatio(b: number, a: number): number {
 const MARKET_LOG_RETURNS = new WeakMap<object, Float64Array>();
 
 /** ln(M_t / M_{t−1}) for t ≥ 1, cached per market array (the runs of a sweep share one market). */
+let lastMarket: ArrayLike<number> | undefined;
+let lastMarketLr: Float64Array = new Float64Array(0);
+
 function marketLogReturns(market: ArrayLike<number>): Float64Array {
+  if (market === lastMarket) return lastMarketLr;
   let lr = MARKET_LOG_RETURNS.get(market as object);
   if (!lr) {
     const n = market.length;
@@ -247,7 +251,8 @@ function marketLogReturns(market: ArrayLike<number>): Float64Array {
     for (let i = 1; i < n; i++) lr[i - 1] = logRatio(market[i]!, market[i - 1]!);
     MARKET_LOG_RETURNS.set(market as object, lr);
   }
-  return lr;
+  lastMarket = market;
+  return lastMarketLr = lr;
 }
 
 /** Everything the stats need from one pass over the equity curve. */
@@ -305,7 +310,14 @@ function curveMoments(
         downSq += x * x;
         if (!(x > -1)) nonPositive = true;
       }
-      const le = logRatio(e, prev);
+      // ln(e/prev) as in logRatio(), inlined: a non-inlined call would box its double result.
+      const u = (e - prev) / (e + prev);
+      let le: number;
+      if (u > -0.05 && u < 0.05) {
+        const u2 = u * u;
+        le = 2 * u *
+          (1 + u2 * (1 / 3 + u2 * (1 / 5 + u2 * (1 / 7 + u2 * (1 / 9 + u2 * (1 / 11 + u2 / 13))))));
+      } else le = Math.log(e / prev);
       sumLe += le;
       sumLeLm += le * m;
     }
