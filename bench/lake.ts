@@ -38,8 +38,8 @@ import { bestOf, mib, round1, timed } from "./_lake_measure.ts";
 const FULL = { symbols: 5350, days: 4100 };
 const START = "2009-10-01";
 const SEED = 2026;
-const ROW_GROUP_SIZE = 8192;
-const SWEEP_SIZES = [4096, 8192, 16384, 65536];
+const ROW_GROUP_SIZE = 4096;
+const SWEEP_SIZES = [2048, 4096, 8192, 16384];
 const BUCKET = "bench";
 const PREFIX = "lake";
 

@@ -77,13 +77,44 @@ export async function readSource(source: ParquetSource): Promise<Uint8Array> {
 }
 
 /**
- * Reads only the footer of a source (the last bytes of the file).
+ * Reads only the footer of a source (the last bytes of the file). Decoded
+ * footers are kept (up to 256 files) and reused while the file's size, mtime
+ * and inode are unchanged, so warm queries skip the Thrift decoding.
  *
  * @param source The key and local path.
  * @returns The decoded footer.
  * @throws {LakeError} `NotFound` when missing, `Corrupt` when the footer is unreadable.
  */
 export async function readSourceFooter(source: ParquetSource): Promise<ParquetFooter> {
+  // Lake objects are replaced whole (new file, new mtime), so (path, size, mtime) identifies a footer.
+  let stamp: string | undefined;
+  try {
+    const st = await Deno.stat(source.path);
+    stamp = `${st.size}:${st.mtime?.getTime() ?? "?"}:${st.ino ?? "?"}`;
+    const hit = footerCache.get(source.path);
+    if (hit && hit.stamp === stamp && st.mtime) {
+      footerCache.delete(source.path); // refresh its place in the LRU order
+      footerCache.set(source.path, hit);
+      return hit.footer;
+    }
+  } catch {
+    stamp = undefined; // open() below reports the error
+  }
+  const footer = await readFooterUncached(source);
+  if (stamp !== undefined) {
+    footerCache.set(source.path, { stamp, footer });
+    if (footerCache.size > FOOTER_CACHE_ENTRIES) {
+      footerCache.delete(footerCache.keys().next().value!);
+    }
+  }
+  return footer;
+}
+
+/** Decoded footers by local path, with the file's size, mtime and inode when decoded. */
+const footerCache = new Map<string, { stamp: string; footer: ParquetFooter }>();
+const FOOTER_CACHE_ENTRIES = 256;
+
+async function readFooterUncached(source: ParquetSource): Promise<ParquetFooter> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(source.path, { read: true });
