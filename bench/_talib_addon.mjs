@@ -58,14 +58,15 @@ const timings = {};
 const chunks = [];
 for (const [key, params, outputs] of calls) {
   const p = { ...base, ...params };
-  let r = talib.execute(p);
-  if (r.error) throw new Error(`talib ${params.name}: ${r.error}`);
+  // one repetition: time the first call (10 M bars take seconds per call); else warm up first
+  let r = reps > 1 ? talib.execute(p) : null;
   let best = Infinity;
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
     r = talib.execute(p);
     best = Math.min(best, performance.now() - t0);
   }
+  if (r.error) throw new Error(`talib ${params.name}: ${r.error}`);
   timings[key] = best;
   for (const name of outputs) {
     const aligned = new Float64Array(n).fill(NaN);

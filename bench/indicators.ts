@@ -11,8 +11,6 @@
  */
 import { parseArgs } from "node:util";
 import os from "node:os";
-import * as TI from "technicalindicators";
-import * as TS from "trading-signals";
 import {
   atr,
   bollinger,
@@ -26,36 +24,11 @@ import {
   wma,
 } from "../src/indicators/mod.ts";
 import { type SyntheticBars, syntheticBars, writeHarnessInput } from "./_data.ts";
+import { type Name, NAMES, OUTPUTS, type Outputs, readSeries } from "./_bench_io.ts";
 import { BUILD_DIR, buildAddon, buildHarness } from "./_talib_build.ts";
 
-const NAMES = [
-  "sma",
-  "ema",
-  "wma",
-  "rsi",
-  "macd",
-  "stochastic",
-  "bollinger",
-  "atr",
-  "obv",
-  "vwap",
-] as const;
-type Name = typeof NAMES[number];
 /** The six whose total is compared with TA-Lib C (the issue's goal). */
 const SIX: readonly Name[] = ["sma", "ema", "rsi", "macd", "bollinger", "atr"];
-/** Output series per indicator, in the harness's order. */
-const OUTPUTS: Record<Name, string[]> = {
-  sma: ["sma"],
-  ema: ["ema"],
-  wma: ["wma"],
-  rsi: ["rsi"],
-  macd: ["macd", "signal", "histogram"],
-  stochastic: ["k", "d"],
-  bollinger: ["upper", "middle", "lower"],
-  atr: ["atr"],
-  obv: ["obv"],
-  vwap: ["vwap"],
-};
 const PARAMS: Record<Name, string> = {
   sma: "20",
   ema: "12",
@@ -69,7 +42,6 @@ const PARAMS: Record<Name, string> = {
   vwap: "cumulative",
 };
 
-type Outputs = Record<string, ArrayLike<number>>;
 type Runner = () => Outputs;
 
 function best(fn: () => unknown, reps: number, warm: number): number {
@@ -104,127 +76,15 @@ function ours(d: SyntheticBars, reuse: boolean): Record<Name, Runner> {
   };
 }
 
-/** npm technicalindicators: plain arrays in, trimmed arrays (no warm-up) out. */
-function technicalIndicators(d: SyntheticBars): Record<Name, Runner> {
-  const high = Array.from(d.high), low = Array.from(d.low);
-  const close = Array.from(d.close), volume = Array.from(d.volume);
-  const pick = <T>(rows: T[], key: keyof T) => rows.map((r) => (r[key] as number) ?? NaN);
-  return {
-    sma: () => ({ sma: TI.SMA.calculate({ period: 20, values: close }) }),
-    ema: () => ({ ema: TI.EMA.calculate({ period: 12, values: close }) }),
-    wma: () => ({ wma: TI.WMA.calculate({ period: 20, values: close }) }),
-    rsi: () => ({ rsi: TI.RSI.calculate({ period: 14, values: close }) }),
-    macd: () => {
-      const r = TI.MACD.calculate({
-        values: close,
-        fastPeriod: 12,
-        slowPeriod: 26,
-        signalPeriod: 9,
-        SimpleMAOscillator: false,
-        SimpleMASignal: false,
-      });
-      return {
-        macd: pick(r, "MACD"),
-        signal: pick(r, "signal"),
-        histogram: pick(r, "histogram"),
-      };
-    },
-    stochastic: () => {
-      // technicalindicators has no %K slowing: its k is fast %K (compared with ours at slowing 1)
-      const r = TI.Stochastic.calculate({ high, low, close, period: 14, signalPeriod: 3 });
-      return { k: pick(r, "k"), d: pick(r, "d") };
-    },
-    bollinger: () => {
-      const r = TI.BollingerBands.calculate({ period: 20, values: close, stdDev: 2 });
-      return { upper: pick(r, "upper"), middle: pick(r, "middle"), lower: pick(r, "lower") };
-    },
-    atr: () => ({ atr: TI.ATR.calculate({ high, low, close, period: 14 }) }),
-    obv: () => ({ obv: TI.OBV.calculate({ close, volume }) }),
-    vwap: () => ({ vwap: TI.VWAP.calculate({ high, low, close, volume }) }),
-  };
-}
-
-/** npm trading-signals: streaming classes only; results collected into Float64Arrays. */
-function tradingSignals(d: SyntheticBars): Record<Name, Runner> {
-  const { high, low, close, volume } = d;
-  const n = close.length;
-  const series = (make: () => { update(v: number, r: boolean): number | null }) => () => {
-    const ind = make(), out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = ind.update(close[i]!, false) ?? NaN;
-    return out;
-  };
-  return {
-    sma: () => ({ sma: series(() => new TS.SMA(20))() }),
-    ema: () => ({ ema: series(() => new TS.EMA(12))() }),
-    wma: () => ({ wma: series(() => new TS.WMA(20))() }),
-    rsi: () => ({ rsi: series(() => new TS.RSI(14))() }),
-    macd: () => {
-      const m = new TS.MACD(new TS.EMA(12), new TS.EMA(26), new TS.EMA(9));
-      const a = new Float64Array(n), s = new Float64Array(n), h = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const r = m.update(close[i]!, false);
-        a[i] = r?.macd ?? NaN, s[i] = r?.signal ?? NaN, h[i] = r?.histogram ?? NaN;
-      }
-      return { macd: a, signal: s, histogram: h };
-    },
-    stochastic: () => {
-      const st = new TS.StochasticOscillator({ kPeriod: 14, kSlowingPeriod: 3, dPeriod: 3 });
-      const k = new Float64Array(n), dd = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const r = st.update({ high: high[i]!, low: low[i]!, close: close[i]! }, false);
-        k[i] = r?.stochK ?? NaN, dd[i] = r?.stochD ?? NaN;
-      }
-      return { k, d: dd };
-    },
-    bollinger: () => {
-      const bb = new TS.BollingerBands(20, 2);
-      const u = new Float64Array(n), m = new Float64Array(n), l = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const r = bb.update(close[i]!, false);
-        u[i] = r?.upper ?? NaN, m[i] = r?.middle ?? NaN, l[i] = r?.lower ?? NaN;
-      }
-      return { upper: u, middle: m, lower: l };
-    },
-    atr: () => {
-      const a = new TS.ATR(14), out = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        out[i] = a.update({ high: high[i]!, low: low[i]!, close: close[i]! }, false) ?? NaN;
-      }
-      return { atr: out };
-    },
-    obv: () => {
-      const o = new TS.OBV(2), out = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const c = close[i]!;
-        out[i] = o.update(
-          { open: c, high: high[i]!, low: low[i]!, close: c, volume: volume[i]! },
-          false,
-        ) ??
-          NaN;
-      }
-      return { obv: out };
-    },
-    vwap: () => {
-      const v = new TS.VWAP(), out = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        out[i] =
-          v.update({ high: high[i]!, low: low[i]!, close: close[i]!, volume: volume[i]! }, false) ??
-            NaN;
-      }
-      return { vwap: out };
-    },
-  };
-}
-
 /**
- * Largest |ours − peer| where both are defined, from our first defined value on. A peer
- * series shorter than ours (trimmed warm-up) is aligned on its last value.
+ * Largest |ours − peer| where both are defined (so from our first value on), over two
+ * aligned series.
  */
 function agreement(ours: ArrayLike<number>, peer: ArrayLike<number>): number | null {
-  const n = ours.length, shift = n - peer.length;
+  const n = ours.length;
   let max = -1;
-  for (let i = Math.max(0, shift); i < n; i++) {
-    const a = ours[i]!, b = peer[i - shift]!;
+  for (let i = 0; i < n; i++) {
+    const a = ours[i]!, b = peer[i]!;
     if (Number.isFinite(a) && Number.isFinite(b)) max = Math.max(max, Math.abs(a - b));
   }
   return max < 0 ? null : max;
@@ -238,19 +98,6 @@ async function runBinary(cmd: string, args: string[]): Promise<string> {
     );
   }
   return new TextDecoder().decode(out.stdout);
-}
-
-/** Splits a harness output file (every output series, n doubles each) per indicator. */
-function readOutputs(path: string, n: number, names: readonly Name[]): Record<string, Outputs> {
-  const all = new Float64Array(Deno.readFileSync(path).buffer);
-  const result: Record<string, Outputs> = {};
-  let k = 0;
-  for (const name of names) {
-    const outs: Outputs = {};
-    for (const o of OUTPUTS[name]) outs[o] = all.subarray(k * n, ++k * n);
-    result[name] = outs;
-  }
-  return result;
 }
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
@@ -304,7 +151,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`\n## ${n.toLocaleString("en-AU")} bars (best of ${r})`);
     const data = syntheticBars(n);
     const timings: Record<string, Record<string, number | null>> = {};
-    const outputs: Record<string, Record<string, Outputs>> = {};
+    const files: Record<string, { path: string; names: readonly Name[] }> = {};
     const peerErrors: Record<string, string> = {};
     const record = (peer: string, name: Name, ms: number | null) => {
       (timings[name] ??= {})[peer] = ms === null ? null : round(ms);
@@ -312,87 +159,93 @@ export async function run(args: string[]): Promise<void> {
 
     // ours: with out buffers reused (a sweep), and allocating each call
     const reuse = ours(data, true), alloc = ours(data, false);
-    outputs["asxlab"] = {};
     for (const name of NAMES) {
       record("asxlab", name, best(reuse[name], r, 3));
       record("asxlab (alloc)", name, best(alloc[name], r, 1));
-      outputs["asxlab"][name] = alloc[name]();
     }
-    // our fast %K, to compare with technicalindicators (which has no slowing)
-    const fastK = stochastic(data.high, data.low, data.close, 14, 1, 3);
 
-    // TA-Lib C and the addon read the same bars from one file
+    // every peer reads the same bars from one file and writes its outputs to another
     const input = `${BUILD_DIR}input-${n}.bin`;
-    if (harness.ok || addon?.ok) writeHarnessInput(input, data);
+    Deno.mkdirSync(BUILD_DIR, { recursive: true });
+    writeHarnessInput(input, data);
     const harnessNames = NAMES.filter((x) => x !== "vwap");
     if (harness.ok) {
       try {
-        const outFile = `${BUILD_DIR}talib-c-${n}.bin`;
-        const t = JSON.parse(await runBinary(harness.path, [input, outFile, String(r)])) as Record<
+        const path = `${BUILD_DIR}talib-c-${n}.bin`;
+        const t = JSON.parse(await runBinary(harness.path, [input, path, String(r)])) as Record<
           string,
           number
         >;
         for (const name of harnessNames) record("talib-c", name, t[name]!);
         record("talib-c", "vwap", null);
-        outputs["talib-c"] = readOutputs(outFile, n, harnessNames);
+        files["talib-c"] = { path, names: harnessNames };
       } catch (e) {
         peerErrors["talib-c"] = (e as Error).message;
       }
     }
     if (addon?.ok && !skipped["talib-addon"]) {
       try {
-        const outFile = `${BUILD_DIR}talib-addon-${n}.bin`;
+        const path = `${BUILD_DIR}talib-addon-${n}.bin`;
         const script = new URL("./_talib_addon.mjs", import.meta.url).pathname;
         const t = JSON.parse(
           await runBinary("node", [
-            "--max-old-space-size=8192",
+            "--max-old-space-size=16384",
             script,
             addon.path,
             input,
-            outFile,
+            path,
             String(big ? 1 : r),
           ]),
         ) as Record<string, number>;
         for (const name of harnessNames) record("talib-addon", name, t[name]!);
         record("talib-addon", "vwap", null);
-        outputs["talib-addon"] = readOutputs(outFile, n, harnessNames);
+        files["talib-addon"] = { path, names: harnessNames };
       } catch (e) {
         peerErrors["talib-addon"] = (e as Error).message;
       }
     }
     if (!opts["no-peers"]) {
-      for (
-        const [peer, make] of [["technicalindicators", technicalIndicators], [
-          "trading-signals",
-          tradingSignals,
-        ]] as const
-      ) {
-        const runners = make(data);
-        outputs[peer] = {};
-        for (const name of NAMES) {
-          try {
-            let out: Outputs = {};
-            const ms = best(() => (out = runners[name]()), big ? 1 : Math.min(r, 3), big ? 0 : 1);
-            record(peer, name, ms);
-            outputs[peer][name] = out;
-          } catch (e) {
-            record(peer, name, null);
-            peerErrors[`${peer} ${name}`] = (e as Error).message;
+      const script = new URL("./_js_peers.ts", import.meta.url).pathname;
+      for (const peer of ["technicalindicators", "trading-signals"]) {
+        try {
+          const path = `${BUILD_DIR}${peer}-${n}.bin`;
+          const out = JSON.parse(
+            await runBinary(Deno.execPath(), [
+              "run",
+              "--allow-all",
+              "--v8-flags=--max-old-space-size=16384",
+              script,
+              peer,
+              input,
+              path,
+              String(big ? 1 : Math.min(r, 3)),
+              big ? "0" : "1",
+            ]),
+          ) as { timings: Record<string, number | null>; errors: Record<string, string> };
+          for (const name of NAMES) record(peer, name, out.timings[name] ?? null);
+          for (const [name, err] of Object.entries(out.errors)) {
+            peerErrors[`${peer} ${name}`] = err;
           }
+          files[peer] = { path, names: NAMES };
+        } catch (e) {
+          peerErrors[peer] = (e as Error).message;
         }
       }
     }
 
     // agreement: max |ours - peer| after our warm-up, per output series
     const agree: Record<string, Record<string, Record<string, number | null>>> = {};
-    for (const [peer, perName] of Object.entries(outputs)) {
-      if (peer === "asxlab") continue;
-      for (const [name, outs] of Object.entries(perName)) {
-        const mine = peer === "technicalindicators" && name === "stochastic"
-          ? { k: fastK.k, d: fastK.d }
-          : outputs["asxlab"][name]!;
-        for (const [o, series] of Object.entries(outs)) {
-          ((agree[name] ??= {})[peer] ??= {})[o] = agreement(mine[o]!, series);
+    for (const name of NAMES) {
+      const mine = alloc[name]();
+      for (const [peer, file] of Object.entries(files)) {
+        if (!file.names.includes(name) || timings[name]?.[peer] === null) continue;
+        // technicalindicators has no %K slowing: compare with ours at slowing 1
+        const reference: Outputs = peer === "technicalindicators" && name === "stochastic"
+          ? { ...stochastic(data.high, data.low, data.close, 14, 1, 3) }
+          : mine;
+        for (const o of OUTPUTS[name]) {
+          const series = readSeries(file.path, n, file.names, name, o);
+          ((agree[name] ??= {})[peer] ??= {})[o] = series && agreement(reference[o]!, series);
         }
       }
     }

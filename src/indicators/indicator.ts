@@ -90,6 +90,25 @@ export interface Indicator<In = number, Out = number> {
  *
  * Subclasses keep their state in fields, write `save()` (copy the fields that `step`
  * changes), `restore()` (copy them back) and `step(input)` (advance by one bar).
+ *
+ * @example
+ * ```ts
+ * import { StreamingIndicator } from "./indicator.ts";
+ * // the running sum of every value: a minimal subclass
+ * class Total extends StreamingIndicator<number, number> {
+ *   readonly warmup = 1;
+ *   #sum = 0;
+ *   #saved = 0;
+ *   protected step(v: number) { return this.#sum += v; }
+ *   protected save() { this.#saved = this.#sum; }
+ *   protected restore() { this.#sum = this.#saved; }
+ *   protected clear() { this.#sum = 0; }
+ * }
+ * const t = new Total();
+ * t.add(1);
+ * t.add(2);
+ * console.assert(t.replace(5) === 6); // 1 + 5
+ * ```
  */
 export abstract class StreamingIndicator<In, Out> implements Indicator<In, Out> {
   /** Valid inputs needed before the first result. */

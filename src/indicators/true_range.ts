@@ -63,6 +63,12 @@ export function trueRange(
  * @param l Low.
  * @param prevClose The previous bar's close.
  * @returns The true range.
+ *
+ * @example
+ * ```ts
+ * import { trueRangeOf } from "./true_range.ts";
+ * console.assert(trueRangeOf(12, 11, 9) === 3); // a gap up from 9
+ * ```
  */
 export function trueRangeOf(h: number, l: number, prevClose: number): number {
   let greatest = h - l;
