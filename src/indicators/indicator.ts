@@ -237,3 +237,57 @@ export function sameLength(names: readonly string[], series: readonly Series[]):
   }
   return n;
 }
+
+/**
+ * Runs a streaming indicator over a whole series and returns the batch form of its
+ * output: one Float64Array (NaN while `getResult()` is null) for a numeric indicator,
+ * or, given the names of its `fields`, one Float64Array per field for an indicator whose
+ * results are records. This is how a user-defined {@link Indicator} plugs into code that
+ * takes batch outputs (e.g. the backtest's `ctx.indicator`).
+ *
+ * @param indicator A fresh indicator (it is fed every input).
+ * @param inputs One input per bar (numbers or {@link BarInput}s).
+ * @param fields For record results: the fields to collect.
+ * @returns The outputs aligned with `inputs`.
+ *
+ * @example
+ * ```ts
+ * import { runIndicator } from "./indicator.ts";
+ * import { SMA, sma } from "./sma.ts";
+ * import { MACD, macd } from "./macd.ts";
+ * const closes = Array.from({ length: 50 }, (_, i) => 10 + Math.sin(i));
+ * console.assert(runIndicator(new SMA(2), closes).join() === sma(closes, 2).join());
+ * const m = runIndicator(new MACD(), closes, ["macd", "signal"]);
+ * console.assert(m.signal.join() === macd(closes).signal.join());
+ * ```
+ */
+export function runIndicator<In>(
+  indicator: Indicator<In, number>,
+  inputs: ArrayLike<In>,
+): Float64Array;
+export function runIndicator<In, K extends string>(
+  indicator: Indicator<In, Record<K, number>>,
+  inputs: ArrayLike<In>,
+  fields: readonly K[],
+): Record<K, Float64Array>;
+export function runIndicator<In>(
+  indicator: Indicator<In, number | Record<string, number>>,
+  inputs: ArrayLike<In>,
+  fields?: readonly string[],
+): Float64Array | Record<string, Float64Array> {
+  const n = inputs.length;
+  if (fields === undefined) {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = indicator.add(inputs[i]!);
+      out[i] = r === null ? NaN : r as number;
+    }
+    return out;
+  }
+  const out = Object.fromEntries(fields.map((k) => [k, new Float64Array(n)]));
+  for (let i = 0; i < n; i++) {
+    const r = indicator.add(inputs[i]!) as Record<string, number> | null;
+    for (const k of fields) out[k]![i] = r === null ? NaN : r[k]!;
+  }
+  return out;
+}

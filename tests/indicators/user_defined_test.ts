@@ -4,7 +4,7 @@
  */
 import assert, { strictEqual } from "node:assert";
 import fc from "fast-check";
-import { ATR, atr, type BarInput, EMA, ema, type Indicator } from "../../src/mod.ts";
+import { ATR, atr, type BarInput, EMA, ema, type Indicator, runIndicator } from "../../src/mod.ts";
 
 interface Keltner {
   upper: number;
@@ -89,4 +89,16 @@ Deno.test("user-defined Keltner Channels: batch == streaming (with replace) on r
       },
     ),
   );
+});
+
+Deno.test("runIndicator turns the user-defined indicator into batch outputs", () => {
+  const close = Array.from({ length: 40 }, (_, i) => 50 + 5 * Math.sin(i / 3));
+  const high = close.map((c) => c + 1), low = close.map((c) => c - 1);
+  const bars = close.map((c, i) => ({ high: high[i]!, low: low[i]!, close: c }));
+  const out = runIndicator(new KeltnerChannels(10, 5), bars, ["upper", "middle", "lower"]);
+  const batch = keltner(high, low, close, 10, 5);
+  for (const k of ["upper", "middle", "lower"] as const) {
+    for (let i = 0; i < close.length; i++) assert(Object.is(out[k][i], batch[k][i]), `${k}[${i}]`);
+  }
+  strictEqual(runIndicator(new EMA(3), close)[2], ema(close, 3)[2]);
 });
