@@ -72,6 +72,12 @@ export interface OrderOptions {
   tpPct?: number;
 }
 
+/**
+ * The options of an order placed without any (`ctx.buy()`): one frozen object
+ * shared by all such orders, so placing them allocates nothing more.
+ */
+export const NO_OPTIONS: Readonly<OrderOptions> = Object.freeze({});
+
 /** An order's life: pending until filled, cancelled, or rejected (nothing affordable). */
 export type OrderStatus = "pending" | "filled" | "cancelled" | "rejected";
 
@@ -285,32 +291,16 @@ export class Broker {
     at: number,
   ): Order {
     let k: Order["kind"] = kind;
-    if (options.limit !== undefined) {
+    if (options === NO_OPTIONS) {
+      // The common case (`ctx.buy()`, `ctx.closePosition()`): nothing to check.
+    } else if (options.limit !== undefined) {
       checkPrice("limit", options.limit);
       k = "limit";
     } else if (options.stop !== undefined) {
       checkPrice("stop", options.stop);
       k = "stop";
     }
-    if (options.size !== undefined && !(options.size > 0 && options.size <= 1)) {
-      throw new RangeError(
-        `Order size must be a fraction of equity in (0, 1], got ${options.size}`,
-      );
-    }
-    if (options.shares !== undefined && !(Number.isInteger(options.shares) && options.shares > 0)) {
-      throw new RangeError(`Order shares must be a whole number > 0, got ${options.shares}`);
-    }
-    if (options.value !== undefined && !(options.value > 0)) {
-      throw new RangeError(`Order value must be > 0, got ${options.value}`);
-    }
-    for (const name of ["slPct", "tpPct"] as const) {
-      const v = options[name];
-      if (v !== undefined && !(v > 0 && (name === "tpPct" || v < 1))) {
-        throw new RangeError(
-          `Order ${name} must be a fraction > 0${name === "slPct" ? " and < 1" : ""}, got ${v}`,
-        );
-      }
-    }
+    if (options !== NO_OPTIONS) checkOptions(options);
     const order = new Order(
       this.#nextId++,
       s,
@@ -341,6 +331,11 @@ export class Broker {
 
   #remove(order: Order): void {
     const list = this.pending[order.symbol]!;
+    if (list[0] === order) {
+      list.shift();
+      this.pendingCount[order.symbol]!--;
+      return;
+    }
     const k = list.indexOf(order);
     if (k >= 0) {
       list.splice(k, 1);
@@ -362,33 +357,46 @@ export class Broker {
   atOpen(s: number, j: number, bar: number, open: number, high: number, low: number): void {
     if (this.pendingCount[s]! > 0) {
       const pending = this.pending[s]!;
-      const list = pending.length === 1 ? [pending[0]!] : pending.slice();
-      for (const order of list) {
-        if (order.status !== "pending" || order.placedAt >= j) continue;
-        let raw = NaN;
-        const buy = order.side === 1;
-        switch (order.kind) {
-          case "market":
-          case "close":
-            raw = open;
-            break;
-          case "limit": {
-            const l = order.options.limit!;
-            if (buy ? open <= l : open >= l) raw = open;
-            else if (buy ? low <= l : high >= l) raw = l;
-            break;
-          }
-          case "stop": {
-            const st = order.options.stop!;
-            if (buy ? open >= st : open <= st) raw = open;
-            else if (buy ? high >= st : low <= st) raw = st;
-            break;
-          }
-        }
-        if (raw === raw) this.#execute(order, s, j, bar, raw, raw === open);
+      if (pending.length === 1) this.#atOpen(pending[0]!, s, j, bar, open, high, low);
+      else {
+        for (const order of pending.slice()) this.#atOpen(order, s, j, bar, open, high, low);
       }
     }
     if (this.portfolio.stopLots[s]! > 0) this.#checkStops(s, j, bar, open, high, low);
+  }
+
+  /** One pending order at a bar's open. */
+  #atOpen(
+    order: Order,
+    s: number,
+    j: number,
+    bar: number,
+    open: number,
+    high: number,
+    low: number,
+  ): void {
+    if (order.status !== "pending" || order.placedAt >= j) return;
+    let raw = NaN;
+    const buy = order.side === 1;
+    switch (order.kind) {
+      case "market":
+      case "close":
+        raw = open;
+        break;
+      case "limit": {
+        const l = order.options.limit!;
+        if (buy ? open <= l : open >= l) raw = open;
+        else if (buy ? low <= l : high >= l) raw = l;
+        break;
+      }
+      case "stop": {
+        const st = order.options.stop!;
+        if (buy ? open >= st : open <= st) raw = open;
+        else if (buy ? high >= st : low <= st) raw = st;
+        break;
+      }
+    }
+    if (raw === raw) this.#execute(order, s, j, bar, raw, raw === open);
   }
 
   /**
@@ -526,6 +534,28 @@ export class Broker {
       this.#fill(s, j, bar, -lot.size, raw, reason, undefined, false);
       // The lot is gone; the next one is now at index k (or the list shrank).
     }
+  }
+}
+
+/** Sizing and stop options checked when an order is placed. */
+function checkOptions(options: OrderOptions): void {
+  if (options.size !== undefined && !(options.size > 0 && options.size <= 1)) {
+    throw new RangeError(
+      `Order size must be a fraction of equity in (0, 1], got ${options.size}`,
+    );
+  }
+  if (options.shares !== undefined && !(Number.isInteger(options.shares) && options.shares > 0)) {
+    throw new RangeError(`Order shares must be a whole number > 0, got ${options.shares}`);
+  }
+  if (options.value !== undefined && !(options.value > 0)) {
+    throw new RangeError(`Order value must be > 0, got ${options.value}`);
+  }
+  const slPct = options.slPct, tpPct = options.tpPct;
+  if (slPct !== undefined && !(slPct > 0 && slPct < 1)) {
+    throw new RangeError(`Order slPct must be a fraction > 0 and < 1, got ${slPct}`);
+  }
+  if (tpPct !== undefined && !(tpPct > 0)) {
+    throw new RangeError(`Order tpPct must be a fraction > 0, got ${tpPct}`);
   }
 }
 

@@ -18,7 +18,14 @@
 
 import type { BarsLike } from "../core/csv_bars.ts";
 import { ConfigError } from "../core/errors.ts";
-import { Broker, type CostModel, type Fill, type Order, type OrderOptions } from "./broker.ts";
+import {
+  Broker,
+  type CostModel,
+  type Fill,
+  NO_OPTIONS,
+  type Order,
+  type OrderOptions,
+} from "./broker.ts";
 import { computeStats, type Stats } from "./metrics.ts";
 import { Portfolio, type Trade, type Transaction } from "./portfolio.ts";
 import {
@@ -345,15 +352,15 @@ class SymbolContext implements InitContext, BarContext {
   get orders(): readonly Order[] {
     return this.broker.pending[this.s]!;
   }
-  buy(options: OrderOptions = {}): Order {
+  buy(options: OrderOptions = NO_OPTIONS): Order {
     return this.broker.place(this.s, 1, "market", options, this.i);
   }
-  sell(options: OrderOptions = {}): Order {
+  sell(options: OrderOptions = NO_OPTIONS): Order {
     return this.broker.place(this.s, -1, "market", options, this.i);
   }
   closePosition(): Order {
     const pos = this.broker.portfolio.positions[this.s]!;
-    return this.broker.place(this.s, pos < 0 ? 1 : -1, "close", {}, this.i);
+    return this.broker.place(this.s, pos < 0 ? 1 : -1, "close", NO_OPTIONS, this.i);
   }
   cancel(order: Order): boolean {
     return this.broker.cancel(order);
@@ -463,24 +470,7 @@ export function runBacktest<P extends Params>(
 
   if (S === 1) {
     // One symbol: the calendar is its own dates.
-    const ctx = ctxs[0]!, strat = strategies[0]!;
-    const o = p.open[0]!, h = p.high[0]!, l = p.low[0]!, c = p.close[0]!;
-    const src = ctx.revealSrc, dst = ctx.revealDst;
-    const st = start[0]!;
-    for (let t = 0; t < T; t++) {
-      if (pendingCount[0]! > 0 || stopLots[0]! > 0) broker.atOpen(0, t, t, o[t]!, h[t]!, l[t]!);
-      for (let k = 0; k < src.length; k++) dst[k]![t] = src[k]![t]!;
-      lastPrice[0] = c[t]!;
-      if (t >= st) {
-        ctx.i = t;
-        ctx.bar = t;
-        strat.onBar(ctx);
-        if (fillOnClose && pendingCount[0]! > 0) broker.atClose(0, t, t, c[t]!);
-      }
-      equity[t] = portfolio.held === 0
-        ? portfolio.cash
-        : portfolio.cash + portfolio.positions[0]! * c[t]!;
-    }
+    runSingle(p, ctxs[0]!, strategies[0]!, broker, start[0]!, fillOnClose);
   } else {
     for (let t = 0; t < T; t++) {
       const day = calendar[t]!;
@@ -567,6 +557,55 @@ export function runBacktest<P extends Params>(
     transactions: portfolio.transactions,
     orders: broker.placed,
   };
+}
+
+const EMPTY = new Float64Array(0);
+
+/** The bar loop of a one-symbol run (its own function so that V8 optimises it on its own). */
+function runSingle(
+  p: Prepared,
+  ctx: SymbolContext,
+  strat: Strategy<Params>,
+  broker: Broker,
+  st: number,
+  fillOnClose: boolean,
+): void {
+  const portfolio = broker.portfolio;
+  const pendingCount = broker.pendingCount;
+  const stopLots = portfolio.stopLots;
+  const lastPrice = portfolio.lastPrice;
+  const positions = portfolio.positions;
+  const equity = portfolio.equity;
+  const o = p.open[0]!, h = p.high[0]!, l = p.low[0]!, c = p.close[0]!;
+  const src = ctx.revealSrc, dst = ctx.revealDst;
+  const T = c.length;
+  // The first two revealed series in locals (most strategies reveal one to three series;
+  // onBar may reveal more, lazily, so the count is re-read on every bar).
+  const none = EMPTY;
+  let s0 = src[0] ?? none, d0 = dst[0] ?? none, s1 = src[1] ?? none, d1 = dst[1] ?? none;
+  let n = src.length;
+  for (let t = 0; t < T; t++) {
+    if (pendingCount[0]! > 0 || stopLots[0]! > 0) broker.atOpen(0, t, t, o[t]!, h[t]!, l[t]!);
+    if (src.length !== n) {
+      n = src.length;
+      s0 = src[0] ?? none, d0 = dst[0] ?? none, s1 = src[1] ?? none, d1 = dst[1] ?? none;
+    }
+    if (n > 0) {
+      d0[t] = s0[t]!;
+      if (n > 1) {
+        d1[t] = s1[t]!;
+        for (let k = 2; k < n; k++) dst[k]![t] = src[k]![t]!;
+      }
+    }
+    lastPrice[0] = c[t]!;
+    if (t >= st) {
+      ctx.i = t;
+      ctx.bar = t;
+      strat.onBar(ctx);
+      if (fillOnClose && pendingCount[0]! > 0) broker.atClose(0, t, t, c[t]!);
+    }
+    equity[t] = portfolio.held === 0 ? portfolio.cash : portfolio.cash + positions[0]! * c[t]!;
+  }
 }
 
 /** Benchmark closes on the calendar, carried forward over its missing days. */
