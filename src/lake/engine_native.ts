@@ -35,6 +35,7 @@ import {
   Table,
   tableFromIPC,
   tableToIPC,
+  Type,
   Uint16,
   Uint32,
   Uint64,
@@ -497,7 +498,8 @@ function resultToArrow(result: Result): Table | undefined {
         ...(nullBitmap ? { nullBitmap } : {}),
       });
     }
-    // Booleans and strings: per-value reads, no row objects.
+    if (type.typeId === Type.Utf8) return utf8Column(chunks, col, n);
+    // Booleans: per-value reads, no row objects.
     const values: (boolean | string | null)[] = new Array(n);
     let off = 0;
     for (const chunk of chunks) {
@@ -513,4 +515,59 @@ function resultToArrow(result: Result): Table | undefined {
   const schema = new Schema(fields);
   const data = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
   return new Table(schema, [new RecordBatch(schema, data)]);
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * A Utf8 column built straight into offsets and bytes (off the JS heap), so
+ * tens of millions of values do not become JS strings held at once. Runs of
+ * equal values (symbols in sorted data) are encoded once.
+ */
+function utf8Column(
+  chunks: { rowCount: number; getColumnVector(col: number): unknown }[],
+  col: number,
+  n: number,
+) {
+  const offsets = new Int32Array(n + 1);
+  let bytes = new Uint8Array(Math.max(64, n * 8));
+  let used = 0;
+  let nullBitmap: Uint8Array | undefined;
+  let nullCount = 0;
+  let prev: string | undefined;
+  let prevBytes = new Uint8Array(0);
+  let row = 0;
+  for (const chunk of chunks) {
+    const vec = chunk.getColumnVector(col) as VectorLike;
+    for (let r = 0; r < chunk.rowCount; r++, row++) {
+      const v = vec.getItem(r);
+      if (v === null || v === undefined) {
+        nullBitmap ??= new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+        nullBitmap[row >> 3]! &= ~(1 << (row & 7));
+        nullCount++;
+      } else {
+        const text = String(v);
+        if (text !== prev) {
+          prev = text;
+          prevBytes = utf8.encode(text);
+        }
+        if (used + prevBytes.length > bytes.length) {
+          const grown = new Uint8Array(Math.max(bytes.length * 2, used + prevBytes.length));
+          grown.set(bytes.subarray(0, used));
+          bytes = grown;
+        }
+        bytes.set(prevBytes, used);
+        used += prevBytes.length;
+      }
+      offsets[row + 1] = used;
+    }
+  }
+  return makeData({
+    type: new Utf8(),
+    length: n,
+    nullCount,
+    valueOffsets: offsets,
+    data: bytes.subarray(0, used),
+    ...(nullBitmap ? { nullBitmap } : {}),
+  });
 }
