@@ -19,7 +19,6 @@ import { type BarsLike, PlainBars, readCsvBars } from "../core/csv_bars.ts";
 import { formatDate, resolveRange } from "../core/dates.ts";
 import { ConfigError } from "../core/errors.ts";
 import { toYahooSymbol } from "../core/symbol.ts";
-import { compositeStrategy } from "../backtest/composite.ts";
 import {
   type BacktestOptions,
   type BacktestResult,
@@ -187,6 +186,8 @@ async function loadStrategy(name: string): Promise<StrategyClass> {
     } catch (err) {
       throw new ConfigError(`Strategy file "${name}" is not valid JSON: ${(err as Error).message}`);
     }
+    // Loaded only for JSON strategies: CSV sweeps of shipped strategies start without it.
+    const { compositeStrategy } = await import("../backtest/composite.ts");
     return compositeStrategy(spec);
   }
   const names = Object.keys(STRATEGIES);
@@ -298,19 +299,23 @@ function statsTable(stats: Stats): string {
   return STAT_KEYS.map((k) => `${k.padEnd(width)}  ${fmtNumber(k, stats[k])}`).join("\n");
 }
 
+/** The JSON report; NaN and ±Infinity become `null` (what `JSON.stringify` writes for them). */
 function jsonReport(r: BacktestResult, extra: Record<string, unknown> = {}): string {
   const dates = r.dates;
-  return JSON.stringify(
-    {
-      strategy: r.strategy,
-      params: r.params,
-      stats: r.stats,
-      trades: [...r.trades, ...r.openTrades],
-      equity: Array.from(r.equity, (equity, i) => ({ date: formatDate(dates[i]!), equity })),
-      ...extra,
-    },
-    (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
-  );
+  return JSON.stringify({
+    strategy: r.strategy,
+    params: r.params,
+    stats: r.stats,
+    trades: [...r.trades, ...r.openTrades],
+    equity: Array.from(r.equity, (equity, i) => ({ date: formatDate(dates[i]!), equity })),
+    ...extra,
+  });
+}
+
+/** Writes a line to stdout in one buffer (far cheaper than console.log for a large report). */
+function printLine(text: string): void {
+  const bytes = new TextEncoder().encode(text + "\n");
+  for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
 }
 
 function describe(r: BacktestResult, bars: BarsLike): string {
@@ -401,7 +406,7 @@ async function main(args: string[]): Promise<number> {
     }
   }
   if (values.json) {
-    console.log(jsonReport(result, extra));
+    printLine(jsonReport(result, extra));
     return 0;
   }
   console.log(describe(result, bars) + (benchmark ? `, benchmark ${benchmark.symbol}` : ""));

@@ -262,11 +262,19 @@ export function parseCsvBars(text: string, options: CsvBarsOptions = {}): PlainB
     const line = lines[r]!;
     if (line.trim() === "") continue;
     const cells = line.split(",");
-    const dateText = (cells[col[0]!] ?? "").trim().replace(/^"|"$/g, "");
-    const day = parseCsvDate(dateText, source, r + 1);
+    const rawDate = cells[col[0]!] ?? "";
+    let day = fastIsoDay(rawDate);
+    if (day !== day) day = parseCsvDate(rawDate.trim().replace(/^"|"$/g, ""), source, r + 1);
     for (let f = 1; f <= 6; f++) {
       if (f === 6 && !hasAdj) break;
-      const cell = (cells[col[f]!] ?? "").trim();
+      const raw = cells[col[f]!] ?? "";
+      // Fast path: a non-zero finite number (Number() ignores the same whitespace trim() does).
+      const quick = Number(raw);
+      if (quick !== 0 && Number.isFinite(quick)) {
+        cols[f - 1]![n] = quick;
+        continue;
+      }
+      const cell = raw.trim();
       if (cell === "" || cell === "null" || cell === "NaN") {
         if (f === 6) {
           cols[5]![n] = NaN;
@@ -328,7 +336,41 @@ export function parseCsvBars(text: string, options: CsvBarsOptions = {}): PlainB
   });
 }
 
+/** Days in each month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Epoch days of a strict `YYYY-MM-DD` (year ≥ 100) without regular expressions
+ * or Date objects, NaN when the text is anything else (the caller then takes
+ * the general path, which parses or explains the error). Equal to
+ * `parseDate(text)` wherever it is not NaN.
+ */
+function fastIsoDay(t: string): number {
+  if (t.length !== 10 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45) return NaN;
+  let y = 0, m = 0, d = 0;
+  for (let k = 0; k < 10; k++) {
+    if (k === 4 || k === 7) continue;
+    const c = t.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return NaN;
+    if (k < 4) y = y * 10 + c;
+    else if (k < 7) m = m * 10 + c;
+    else d = d * 10 + c;
+  }
+  if (y < 100 || m < 1 || m > 12 || d < 1) return NaN;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!)) return NaN;
+  // Days from civil (proleptic Gregorian), after H. Hinnant's algorithm.
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
 function parseCsvDate(text: string, source: string, line: number): number {
+  const fast = fastIsoDay(text);
+  if (fast === fast) return fast;
   const iso = text.length > 10 && /^\d{4}-\d{2}-\d{2}[T ]/.test(text) ? text.slice(0, 10) : text;
   try {
     return parseDate(iso);
