@@ -7,7 +7,6 @@
  */
 
 import { PlainBars } from "../core/csv_bars.ts";
-import { compositeStrategy } from "./composite.ts";
 import { IndicatorCache } from "./engine.ts";
 import type { StrategyClass } from "./strategy.ts";
 import { STRATEGIES } from "./strategies/mod.ts";
@@ -33,7 +32,11 @@ async function resolve(ref: WorkerTask["ref"]): Promise<StrategyClass> {
     if (!cls) throw new Error(`unknown strategy "${ref.id}"`);
     return cls;
   }
-  if (ref.kind === "composite") return compositeStrategy(ref.spec);
+  if (ref.kind === "composite") {
+    // Loaded only for composite strategies: a worker for a shipped one starts without it.
+    const { compositeStrategy } = await import("./composite.ts");
+    return compositeStrategy(ref.spec);
+  }
   const mod = await import(ref.url) as Record<string, unknown>;
   const cls = mod[ref.exportName];
   if (typeof cls !== "function") {

@@ -178,6 +178,39 @@ Deno.test("onBar sees prices and indicators only up to the current bar", () => {
   eq(checked, 50 - 5); // warm-up: SMA(5) defined from bar 4, trading from bar 5
 });
 
+Deno.test("revealed series hold every past value, however many onBar reveals lazily", () => {
+  const bars = walk(40, 11);
+  const fast = sma(bars.close, 3), slow = sma(bars.close, 7);
+  let checked = 0;
+  class Many extends Strategy<Record<string, never>> {
+    params = {};
+    f: Float64Array = new Float64Array();
+    s: Float64Array = new Float64Array();
+    override init(ctx: InitContext): void {
+      this.f = ctx.indicator(sma, ctx.close, 3);
+      this.s = ctx.indicator(sma, ctx.close, 7);
+    }
+    onBar(ctx: BarContext): void {
+      // Two series revealed in init; close, open, high, low are revealed on first use here,
+      // so the engine's count of revealed series grows from 2 to 6 during the run.
+      const series: [Float64Array, Float64Array][] = [[this.f, fast], [this.s, slow]];
+      if (ctx.i >= 9) series.push([ctx.close, bars.close], [ctx.open, bars.open]);
+      if (ctx.i >= 12) series.push([ctx.high, bars.high], [ctx.low, bars.low]);
+      for (const [seen, whole] of series) {
+        for (let j = 0; j < whole.length; j++) {
+          const want = j <= ctx.i ? whole[j]! : NaN;
+          ok(Object.is(seen[j], want), `bar ${ctx.i}: value ${j} is ${seen[j]}, expected ${want}`);
+        }
+      }
+      if (ctx.i % 5 === 0) ctx.position === 0 ? ctx.buy() : ctx.closePosition();
+      checked++;
+    }
+  }
+  const r = runBacktest(bars, Many as unknown as StrategyClass);
+  eq(checked, 40 - 7);
+  ok(r.trades.length > 0);
+});
+
 Deno.test("multi-symbol: one cash account, shared calendar, no trading on a suspended day", () => {
   // A trades 5 days; B is suspended on day 2 (no bar) and only then.
   const dates = [0, 1, 2, 3, 4].map((d) => 18_262 + d);
