@@ -75,6 +75,12 @@ export interface OrderOptions {
 /**
  * The options of an order placed without any (`ctx.buy()`): one frozen object
  * shared by all such orders, so placing them allocates nothing more.
+ *
+ * @example
+ * ```ts
+ * import { NO_OPTIONS } from "./broker.ts";
+ * console.assert(Object.isFrozen(NO_OPTIONS) && Object.keys(NO_OPTIONS).length === 0);
+ * ```
  */
 export const NO_OPTIONS: Readonly<OrderOptions> = Object.freeze({});
 
