@@ -53,7 +53,11 @@ export interface OpenLakeOptions {
   region?: string;
   /** S3 credentials. @default {the AWS SDK's provider chain (environment, profile, role)} */
   credentials?: S3Credentials;
-  /** Rows per row group in curated files. @default {16384} */
+  /**
+   * Rows per row group in curated files: small enough that footer statistics
+   * prune a 50-symbol load to a few groups per year (4,096 measured best on the
+   * 22 M-row bench lake; 16,384 decoded ~4× more rows). @default {4096}
+   */
   rowGroupSize?: number;
 }
 
@@ -122,7 +126,7 @@ export class Lake {
    * @param engine The query engine.
    * @param rowGroupSize Rows per row group in curated files.
    */
-  constructor(store: Store, engine: Engine, rowGroupSize = 16_384) {
+  constructor(store: Store, engine: Engine, rowGroupSize = 4_096) {
     this.uri = store.uri;
     this.store = store;
     this.engine = engine;
