@@ -290,6 +290,24 @@ class CompactReader {
     return (n >> 1n) ^ -(n & 1n);
   }
 
+  /** A zigzag i64 as a number when it has at most 7 varint bytes (49 bits), else as a bigint. */
+  #zigzag64Number(): number | bigint {
+    const start = this.#pos;
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.#byte();
+      n += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+      mul *= 128;
+    }
+    this.#pos = start; // wider than 49 bits: exact BigInt decoding
+    const v = this.#zigzag64();
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : v;
+  }
+
   #binary(): Uint8Array {
     const len = this.#varint32();
     if (this.#pos + len > this.#buf.length) {
@@ -313,12 +331,8 @@ class CompactReader {
       case 4:
       case 5:
         return this.#zigzag32();
-      case 6: {
-        const v = this.#zigzag64();
-        return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
-          ? Number(v)
-          : v;
-      }
+      case 6:
+        return this.#zigzag64Number();
       case 7: {
         if (this.#pos + 8 > this.#buf.length) throw new Error("double overruns the footer");
         const v = new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#pos, 8)

@@ -42,7 +42,11 @@ export interface ParquetScan {
   rowGroupsRead: number;
   /** Row groups skipped because their footer statistics cannot match the filter. */
   rowGroupsSkipped: number;
-  /** Rows in the table afterwards. */
+  /**
+   * Rows the table holds (wasm: exact, the rows were loaded), or may hold (native: the
+   * rows of the row groups that can match, an upper bound; exact without a filter, since
+   * the native engine registers a view and DuckDB applies the filter when it is queried).
+   */
   rows: number;
 }
 
@@ -75,6 +79,7 @@ export interface Engine {
   /**
    * Creates (or replaces) table `name` from Parquet files, reading only the row groups
    * that the filter can match; the caller still applies the exact filter in SQL.
+   * (wasm loads the rows now; native makes a view that DuckDB scans when queried.)
    * Only the filter's `columns` are loaded when it names some.
    * Throws `LakeError` (code `Corrupt`, naming the key) on unreadable Parquet.
    * Returns what was read and skipped.

@@ -5,12 +5,16 @@
  * Choose it with `engine: "native"` or `ASXLAB_ENGINE=native`; the addon is
  * imported lazily, so nothing pays for it unless chosen.
  *
- * Parquet is built in: `read_parquet` with DuckDB's own filter and projection
- * pushdown, and `COPY … TO … (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE n)`
- * through a temporary file for writing. Results become apache-arrow 21 tables
- * column by column from DuckDB's vectors (typed arrays copied whole, validity
- * bitmaps copied as is); types without a direct mapping (DECIMAL, HUGEINT,
- * TIMESTAMP, nested…) go through Parquet instead.
+ * Parquet is built in: `registerParquet` makes a view over `read_parquet`, so a
+ * query scans the files once, on all threads, with DuckDB's own filter and
+ * projection pushdown and row-group pruning (nothing is copied into a table
+ * first); `COPY … TO … (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE n)`
+ * through a temporary file writes. Results stream chunk by chunk into
+ * apache-arrow 21 columns (typed arrays copied whole, validity from DuckDB's
+ * masks, short strings copied from DuckDB's inlined `string_t`s without becoming
+ * JS strings), so DuckDB never holds a whole result beside its Arrow copy;
+ * types without a direct mapping (DECIMAL, HUGEINT, TIMESTAMP, nested…) go
+ * through Parquet instead.
  *
  * Each engine owns an in-memory database, so engines do not see each other's tables.
  *
@@ -107,6 +111,10 @@ export async function openNativeEngine(): Promise<NativeEngine> {
     instance = await DuckDBInstance.create(":memory:", {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
+      // Lake objects are replaced in place (same path, possibly within the same second):
+      // DuckDB's in-memory copy of external files could serve stale bytes. The OS page
+      // cache already keeps hot files in memory.
+      enable_external_file_cache: "false",
     });
     conn = await instance.connect();
   } catch (err) {
@@ -146,8 +154,10 @@ export class NativeEngine implements Engine {
   readonly #tempDir: string;
   #closed = false;
   #tempSeq = 0;
-  /** Local paths of registered Parquet files → their keys, to name keys in errors. */
-  readonly #pathKeys = new Map<string, string>();
+  /** Views over Parquet files made by `registerParquet`, with their sources (to name keys in errors). */
+  readonly #views = new Map<string, readonly ParquetSource[]>();
+  /** Tables made by `registerArrow`. */
+  readonly #tables = new Set<string>();
 
   /**
    * Wraps a database; use {@link openNativeEngine} instead.
@@ -177,13 +187,15 @@ export class NativeEngine implements Engine {
 
   #sqlError(err: unknown, sql: string): LakeError {
     const text = messageOf(err);
-    for (const [path, key] of this.#pathKeys) {
-      if (text.includes(path)) {
-        return new LakeError(`Cannot read Parquet object "${key}": ${text}`, {
-          key,
-          code: "Corrupt",
-          cause: err,
-        });
+    for (const sources of this.#views.values()) {
+      for (const { path, key } of sources) {
+        if (text.includes(path)) {
+          return new LakeError(`Cannot read Parquet object "${key}": ${text}`, {
+            key,
+            code: "Corrupt",
+            cause: err,
+          });
+        }
       }
     }
     if (/out of memory/i.test(text)) {
@@ -207,8 +219,14 @@ export class NativeEngine implements Engine {
    * @throws {LakeError} With DuckDB's message and the SQL.
    */
   async query(sql: string): Promise<Table> {
-    const result = await this.#run(sql);
-    const table = resultToArrow(result);
+    this.#check();
+    let table: Table | undefined;
+    try {
+      // Streamed chunk by chunk: DuckDB never holds the whole result beside the Arrow copy.
+      table = await resultToArrow(await this.#conn.stream(sql));
+    } catch (err) {
+      throw this.#sqlError(err, sql);
+    }
     if (table) return table;
     // Some column has no direct mapping: let DuckDB's Parquet writer and parquet-wasm type it.
     const bytes = await this.#copyToParquet(sql, DEFAULT_ROW_GROUP_SIZE, "uncompressed");
@@ -272,21 +290,25 @@ export class NativeEngine implements Engine {
       await this.#run(
         `CREATE TABLE ${quoteIdent(name)} AS SELECT * FROM read_parquet(${quoteString(file)})`,
       );
+      this.#tables.add(name);
     } finally {
       await Deno.remove(file).catch(() => {});
     }
   }
 
   /**
-   * Creates (or replaces) table `name` from Parquet files. Footers are checked
-   * first (so a corrupt object fails here, naming its key); files whose row
-   * groups all fail the filter are not opened; DuckDB applies the filter exactly
-   * with its own row-group pruning.
+   * Creates (or replaces) `name` as a view over Parquet files: nothing is read
+   * until a query uses it, and then DuckDB applies the filter inside its scan
+   * (projection, row-group statistics, the exact predicate) in one pass, on all
+   * threads. Footers are checked here (cached per file), so a corrupt object
+   * fails now, naming its key; files whose row groups all fail the filter are
+   * left out. A later read error in a file (a damaged page) names its key too.
    *
    * @param name A plain identifier.
    * @param sources Files with their lake keys.
    * @param filter Symbols, dates and columns.
-   * @returns Counts from the footers (`rowGroupsSkipped` counts only whole files left out).
+   * @returns Counts from the footers; `rows` counts the rows of the row groups that may
+   *   match (exact when there is no filter), `rowGroupsSkipped` only whole files left out.
    * @throws {LakeError} `Corrupt`/`NotFound` naming the key, `Schema` on a missing column.
    */
   async registerParquet(
@@ -302,23 +324,26 @@ export class NativeEngine implements Engine {
     }
     const rowGroups = plans.reduce((s, p) => s + p.footer.rowGroups.length, 0);
     const used = plans.filter((p) => p.rowGroups.length > 0);
-    // With nothing to read, scan one file with a false predicate so the table still has its schema.
+    // With nothing to read, scan one file with a false predicate so the view still has its schema.
     const scanned = used.length > 0 ? used : plans.slice(0, 1);
     const rowGroupsRead = used.reduce((s, p) => s + p.footer.rowGroups.length, 0);
     await this.drop(name);
     if (scanned.length === 0) {
       await this.#run(`CREATE TABLE ${quoteIdent(name)} AS SELECT NULL AS none WHERE false`);
+      this.#tables.add(name);
       return { files: 0, rowGroups: 0, rowGroupsRead: 0, rowGroupsSkipped: 0, rows: 0 };
     }
-    for (const p of scanned) this.#pathKeys.set(p.source.path, p.source.key);
     const cols = filter.columns ? filter.columns.map(quoteIdent).join(", ") : "*";
     const paths = scanned.map((p) => quoteString(p.source.path)).join(", ");
     const where = used.length > 0 ? whereClause(filter) : "WHERE false";
+    const scannedSources = scanned.map((p) => p.source);
+    this.#views.set(name, scannedSources);
     try {
       await this.#run(
-        `CREATE TABLE ${quoteIdent(name)} AS SELECT ${cols} FROM read_parquet([${paths}]) ${where}`,
+        `CREATE VIEW ${quoteIdent(name)} AS SELECT ${cols} FROM read_parquet([${paths}]) ${where}`,
       );
     } catch (err) {
+      this.#views.delete(name);
       if (err instanceof LakeError && err.code === "Other" && /schema|column/i.test(err.message)) {
         throw new LakeError(`Parquet objects do not share one schema: ${err.message}`, {
           code: "Schema",
@@ -326,16 +351,13 @@ export class NativeEngine implements Engine {
         });
       }
       throw err;
-    } finally {
-      for (const p of scanned) this.#pathKeys.delete(p.source.path);
     }
-    const count = await this.query(`SELECT count(*)::DOUBLE AS n FROM ${quoteIdent(name)}`);
     return {
       files: sources.length,
       rowGroups,
       rowGroupsRead,
       rowGroupsSkipped: rowGroups - rowGroupsRead,
-      rows: Number(count.getChild("n")?.get(0) ?? 0),
+      rows: used.reduce((s, p) => s + p.rows, 0),
     };
   }
 
@@ -348,6 +370,18 @@ export class NativeEngine implements Engine {
    */
   async drop(name: string): Promise<void> {
     checkName(name);
+    this.#check();
+    const known = this.#views.has(name) ? "VIEW" : this.#tables.has(name) ? "TABLE" : undefined;
+    this.#views.delete(name);
+    this.#tables.delete(name);
+    if (known) {
+      try {
+        await this.#conn.run(`DROP ${known} IF EXISTS ${quoteIdent(name)}`);
+        return;
+      } catch {
+        // Replaced through SQL by an object of another kind: look it up below.
+      }
+    }
     const found = await this.query(
       `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ${
         quoteString(name)
@@ -396,23 +430,32 @@ function intDays(day: number): number {
 }
 
 // ---------------------------------------------------------------------------
-// DuckDB vectors → Arrow, column by column.
+// DuckDB vectors → Arrow, column by column, chunk by chunk as the result streams.
 
-type TypedArrayCtor =
-  | Float64ArrayConstructor
-  | Float32ArrayConstructor
-  | Int32ArrayConstructor
-  | Int16ArrayConstructor
-  | Int8ArrayConstructor
-  | Uint32ArrayConstructor
-  | Uint16ArrayConstructor
-  | Uint8ArrayConstructor
-  | BigInt64ArrayConstructor
-  | BigUint64ArrayConstructor;
+type StreamResult = Awaited<ReturnType<Connection["stream"]>>;
+type Chunk = NonNullable<Awaited<ReturnType<StreamResult["fetchChunk"]>>>;
+
+type FixedArray =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint32Array
+  | Uint16Array
+  | Uint8Array
+  | BigInt64Array
+  | BigUint64Array;
+
+type FixedCtor = {
+  new (length: number): FixedArray;
+  readonly BYTES_PER_ELEMENT: number;
+};
 
 interface Mapping {
   arrow: () => DataType;
-  ctor?: TypedArrayCtor;
+  /** Typed array of DuckDB's vector data, for fixed-width types copied whole. */
+  ctor?: FixedCtor;
 }
 
 /** DuckDB type ids (see DuckDBTypeId) with a direct Arrow mapping. */
@@ -432,142 +475,242 @@ const MAPPINGS: Record<number, Mapping> = {
   17: { arrow: () => new Utf8() },
 };
 
-interface VectorLike {
+/** The parts of @duckdb/node-api's vector classes read here (public fields of its JS classes). */
+interface RawVector {
   getItem(i: number): unknown;
+  /** Fixed-width vectors: the vector's data as a typed array over DuckDB's memory. */
+  items?: unknown;
+  /** VARCHAR vectors: DuckDB's 16-byte `string_t`s. */
+  dataView?: DataView;
+  validity?: { data?: BigUint64Array | null };
 }
 
-/**
- * Converts a materialized result to Arrow, or `undefined` when a column type has
- * no direct mapping.
- */
-function resultToArrow(result: Result): Table | undefined {
-  const n = result.rowCount;
-  const names = result.columnNames();
-  const types = names.map((_, i) => Number(result.columnTypeId(i)));
-  const mappings = types.map((t) => MAPPINGS[t]);
-  if (mappings.some((m) => m === undefined)) return undefined;
-  const fields = names.map((name, i) => new Field(name, mappings[i]!.arrow(), true));
-  const chunks = Array.from({ length: result.chunkCount }, (_, c) => result.getChunk(c));
-  const children = mappings.map((m, col) => {
-    const type = fields[col]!.type;
-    let nullBitmap: Uint8Array | undefined;
-    let nullCount = 0;
-    const markNull = (row: number) => {
-      nullBitmap ??= new Uint8Array(Math.ceil(n / 8)).fill(0xff);
-      nullBitmap[row >> 3]! &= ~(1 << (row & 7));
-      nullCount++;
-    };
-    if (m!.ctor) {
-      const out = new m!.ctor(n);
-      let off = 0;
-      for (const chunk of chunks) {
-        const vec = chunk.getColumnVector(col) as unknown as VectorLike & {
-          items?: unknown;
-          validity?: { data?: BigUint64Array | null };
-        };
-        const rows = chunk.rowCount;
-        const items = vec.items;
-        if (items instanceof m!.ctor && items.length >= rows) {
-          // deno-lint-ignore no-explicit-any
-          (out as any).set(items.subarray(0, rows), off);
-          const mask = vec.validity?.data;
-          if (mask) {
-            // DuckDB's validity words are little-endian uint64s: bit r of the mask is row r, as in Arrow.
-            const bits = new Uint8Array(mask.buffer, mask.byteOffset, mask.byteLength);
-            for (let r = 0; r < rows; r++) {
-              if ((bits[r >> 3]! & (1 << (r & 7))) === 0) markNull(off + r);
-            }
-          }
-        } else {
-          for (let r = 0; r < rows; r++) {
-            const v = vec.getItem(r);
-            if (v === null || v === undefined) markNull(off + r);
-            // deno-lint-ignore no-explicit-any
-            else (out as any)[off + r] = typeof v === "object" ? (v as any).days ?? Number(v) : v;
-          }
-        }
-        off += rows;
-      }
-      return makeData({
-        // deno-lint-ignore no-explicit-any
-        type: type as any,
-        length: n,
-        nullCount,
-        // deno-lint-ignore no-explicit-any
-        data: out as any,
-        ...(nullBitmap ? { nullBitmap } : {}),
-      });
+/** A validity bitmap (Arrow layout: bit set = valid) that exists only once a null is seen. */
+class Nulls {
+  bits: Uint8Array | undefined;
+  count = 0;
+
+  mark(row: number): void {
+    const byte = row >> 3;
+    if (!this.bits || byte >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(64, (byte + 1) * 2)).fill(0xff);
+      if (this.bits) grown.set(this.bits);
+      this.bits = grown;
     }
-    if (type.typeId === Type.Utf8) return utf8Column(chunks, col, n);
-    // Booleans: per-value reads, no row objects.
-    const values: (boolean | string | null)[] = new Array(n);
+    this.bits[byte]! &= ~(1 << (row & 7));
+    this.count++;
+  }
+
+  /** Marks the nulls of one chunk from DuckDB's validity mask (bit r of the little-endian words = row r). */
+  markChunk(vec: RawVector, offset: number, rows: number): void {
+    const mask = vec.validity?.data;
+    if (!mask) return;
+    const words = new Uint32Array(mask.buffer, mask.byteOffset, mask.byteLength >> 2);
+    for (let w = 0; w * 32 < rows; w++) {
+      const word = words[w]!;
+      if (word === 0xffffffff) continue;
+      const end = Math.min(32, rows - w * 32);
+      for (let b = 0; b < end; b++) {
+        if ((word & (1 << b)) === 0) this.mark(offset + w * 32 + b);
+      }
+    }
+  }
+
+  finish(n: number): { nullCount: number; nullBitmap?: Uint8Array } {
+    if (!this.bits) return { nullCount: 0 };
+    const bytes = Math.ceil(n / 8);
+    let bits = this.bits;
+    if (bits.length < bytes) {
+      bits = new Uint8Array(bytes).fill(0xff);
+      bits.set(this.bits);
+    }
+    return { nullCount: this.count, nullBitmap: bits.subarray(0, bytes) };
+  }
+}
+
+/** Builds one Arrow column from DuckDB chunks. */
+interface ColumnBuilder {
+  add(vec: RawVector, offset: number, rows: number): void;
+  finish(n: number): ReturnType<typeof makeData>;
+}
+
+/** Fixed-width values: each chunk's typed array copied whole, joined once at the end. */
+class FixedBuilder implements ColumnBuilder {
+  readonly #type: DataType;
+  readonly #ctor: FixedCtor;
+  #parts: FixedArray[] = [];
+  readonly #nulls = new Nulls();
+
+  constructor(type: DataType, ctor: FixedCtor) {
+    this.#type = type;
+    this.#ctor = ctor;
+  }
+
+  add(vec: RawVector, offset: number, rows: number): void {
+    const items = vec.items;
+    if (items instanceof this.#ctor && items.length >= rows) {
+      // Copy: the chunk's memory belongs to DuckDB and goes with the chunk.
+      this.#parts.push(items.slice(0, rows));
+      this.#nulls.markChunk(vec, offset, rows);
+      return;
+    }
+    // Not a plain typed array (should not happen for these types): value by value.
+    const out = new this.#ctor(rows);
+    for (let r = 0; r < rows; r++) {
+      const v = vec.getItem(r);
+      if (v === null || v === undefined) this.#nulls.mark(offset + r);
+      // deno-lint-ignore no-explicit-any
+      else (out as any)[r] = typeof v === "object" ? (v as any).days ?? Number(v) : v;
+    }
+    this.#parts.push(out);
+  }
+
+  finish(n: number) {
+    const out = new this.#ctor(n);
     let off = 0;
-    for (const chunk of chunks) {
-      const vec = chunk.getColumnVector(col) as unknown as VectorLike;
-      for (let r = 0; r < chunk.rowCount; r++) {
-        const v = vec.getItem(r);
-        values[off + r] = v === null || v === undefined ? null : (v as boolean | string);
-      }
-      off += chunk.rowCount;
+    for (const part of this.#parts) {
+      // deno-lint-ignore no-explicit-any
+      (out as any).set(part, off);
+      off += part.length;
     }
-    return vectorFromArray(values, type).data[0]!;
-  });
-  const schema = new Schema(fields);
-  const data = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
-  return new Table(schema, [new RecordBatch(schema, data)]);
+    this.#parts = [];
+    // deno-lint-ignore no-explicit-any
+    return makeData({ type: this.#type as any, length: n, data: out, ...this.#nulls.finish(n) });
+  }
 }
 
 const utf8 = new TextEncoder();
 
 /**
- * A Utf8 column built straight into offsets and bytes (off the JS heap), so
- * tens of millions of values do not become JS strings held at once. Runs of
- * equal values (symbols in sorted data) are encoded once.
+ * A Utf8 column built straight into offsets and bytes, off the JS heap: strings
+ * of up to 12 bytes (tickers) are copied from DuckDB's inlined `string_t`
+ * without becoming JS strings; longer ones are read through the vector.
  */
-function utf8Column(
-  chunks: { rowCount: number; getColumnVector(col: number): unknown }[],
-  col: number,
-  n: number,
-) {
-  const offsets = new Int32Array(n + 1);
-  let bytes = new Uint8Array(Math.max(64, n * 8));
-  let used = 0;
-  let nullBitmap: Uint8Array | undefined;
-  let nullCount = 0;
-  let prev: string | undefined;
-  let prevBytes = new Uint8Array(0);
-  let row = 0;
-  for (const chunk of chunks) {
-    const vec = chunk.getColumnVector(col) as VectorLike;
-    for (let r = 0; r < chunk.rowCount; r++, row++) {
-      const v = vec.getItem(r);
-      if (v === null || v === undefined) {
-        nullBitmap ??= new Uint8Array(Math.ceil(n / 8)).fill(0xff);
-        nullBitmap[row >> 3]! &= ~(1 << (row & 7));
-        nullCount++;
-      } else {
-        const text = String(v);
-        if (text !== prev) {
-          prev = text;
-          prevBytes = utf8.encode(text);
-        }
-        if (used + prevBytes.length > bytes.length) {
-          const grown = new Uint8Array(Math.max(bytes.length * 2, used + prevBytes.length));
-          grown.set(bytes.subarray(0, used));
-          bytes = grown;
-        }
-        bytes.set(prevBytes, used);
-        used += prevBytes.length;
-      }
-      offsets[row + 1] = used;
+class Utf8Builder implements ColumnBuilder {
+  #offsets = new Int32Array(1024 + 1);
+  #bytes = new Uint8Array(8192);
+  #used = 0;
+  readonly #nulls = new Nulls();
+  #prev: string | undefined;
+  #prevBytes = new Uint8Array(0);
+
+  #reserve(rows: number, bytes: number): void {
+    if (this.#offsets.length < rows + 1) {
+      const grown = new Int32Array(Math.max(rows + 1, this.#offsets.length * 2));
+      grown.set(this.#offsets);
+      this.#offsets = grown;
+    }
+    if (this.#bytes.length < this.#used + bytes) {
+      const grown = new Uint8Array(Math.max(this.#used + bytes, this.#bytes.length * 2));
+      grown.set(this.#bytes.subarray(0, this.#used));
+      this.#bytes = grown;
     }
   }
-  return makeData({
-    type: new Utf8(),
-    length: n,
-    nullCount,
-    valueOffsets: offsets,
-    data: bytes.subarray(0, used),
-    ...(nullBitmap ? { nullBitmap } : {}),
+
+  add(vec: RawVector, offset: number, rows: number): void {
+    this.#reserve(offset + rows, rows * 12);
+    this.#nulls.markChunk(vec, offset, rows);
+    const dv = vec.dataView;
+    const raw = dv ? new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength) : undefined;
+    const nullBits = this.#nulls.bits;
+    for (let r = 0; r < rows; r++) {
+      const row = offset + r;
+      if (
+        nullBits && row >> 3 < nullBits.length && (nullBits[row >> 3]! & (1 << (row & 7))) === 0
+      ) {
+        this.#offsets[row + 1] = this.#used;
+        continue;
+      }
+      const len = dv ? dv.getUint32(r * 16, true) : 13;
+      if (raw && len <= 12) {
+        // Inlined: length (4 bytes) then up to 12 bytes of UTF-8.
+        const src = r * 16 + 4;
+        const bytes = this.#bytes;
+        const at = this.#used;
+        for (let k = 0; k < len; k++) bytes[at + k] = raw[src + k]!;
+        this.#used += len;
+      } else {
+        const v = vec.getItem(r);
+        if (v === null || v === undefined) {
+          this.#nulls.mark(row);
+        } else {
+          const text = String(v);
+          if (text !== this.#prev) {
+            this.#prev = text;
+            this.#prevBytes = utf8.encode(text);
+          }
+          this.#reserve(offset + rows, this.#prevBytes.length + (rows - r) * 12);
+          this.#bytes.set(this.#prevBytes, this.#used);
+          this.#used += this.#prevBytes.length;
+        }
+      }
+      this.#offsets[row + 1] = this.#used;
+    }
+  }
+
+  finish(n: number) {
+    const offsets = this.#offsets.length === n + 1 ? this.#offsets : this.#offsets.slice(0, n + 1);
+    const data = this.#bytes.slice(0, this.#used);
+    this.#offsets = new Int32Array(1);
+    this.#bytes = new Uint8Array(0);
+    return makeData({
+      type: new Utf8(),
+      length: n,
+      valueOffsets: offsets,
+      data,
+      ...this.#nulls.finish(n),
+    });
+  }
+}
+
+/** Anything else with a mapping (booleans): value by value. */
+class ValueBuilder implements ColumnBuilder {
+  readonly #type: DataType;
+  readonly #values: (boolean | string | null)[] = [];
+
+  constructor(type: DataType) {
+    this.#type = type;
+  }
+
+  add(vec: RawVector, _offset: number, rows: number): void {
+    for (let r = 0; r < rows; r++) {
+      const v = vec.getItem(r);
+      this.#values.push(v === null || v === undefined ? null : (v as boolean | string));
+    }
+  }
+
+  finish(_n: number) {
+    return vectorFromArray(this.#values, this.#type).data[0]!;
+  }
+}
+
+/**
+ * Converts a streaming result to Arrow as its chunks arrive, or returns
+ * `undefined` (before fetching anything) when a column type has no direct mapping.
+ */
+async function resultToArrow(result: StreamResult): Promise<Table | undefined> {
+  const names = result.columnNames();
+  const mappings = names.map((_, i) => MAPPINGS[Number(result.columnTypeId(i))]);
+  if (mappings.some((m) => m === undefined)) return undefined;
+  const fields = names.map((name, i) => new Field(name, mappings[i]!.arrow(), true));
+  const builders: ColumnBuilder[] = mappings.map((m, i) => {
+    const type = fields[i]!.type;
+    if (m!.ctor) return new FixedBuilder(type, m!.ctor);
+    if (type.typeId === Type.Utf8) return new Utf8Builder();
+    return new ValueBuilder(type);
   });
+  let n = 0;
+  for (;;) {
+    const chunk: Chunk | null = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const rows = chunk.rowCount;
+    for (let col = 0; col < builders.length; col++) {
+      builders[col]!.add(chunk.getColumnVector(col) as unknown as RawVector, n, rows);
+    }
+    n += rows;
+  }
+  const children = builders.map((b) => b.finish(n));
+  const schema = new Schema(fields);
+  const data = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
+  return new Table(schema, [new RecordBatch(schema, data)]);
 }

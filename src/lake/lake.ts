@@ -148,15 +148,24 @@ export class Lake {
     const name = `t_${++this.#seq}`;
     const sources: ParquetSource[] = [];
     for (const info of objects) sources.push({ key: info.key, path: await this.#localPath(info) });
+    await this.#evictOnError(() => this.engine.registerParquet(name, sources, filter));
+    return name;
+  }
+
+  /**
+   * Runs engine work over registered objects; when it fails naming an object
+   * (a corrupt file found at registration, or later while a lazily registered
+   * object is scanned), that object's cache entry is evicted before rethrowing.
+   */
+  async #evictOnError<T>(work: () => Promise<T>): Promise<T> {
     try {
-      await this.engine.registerParquet(name, sources, filter);
+      return await work();
     } catch (err) {
       if (err instanceof LakeError && err.key && isCacheCapable(this.store)) {
         await this.store.evict(err.key);
       }
       throw err;
     }
-    return name;
   }
 
   /** Curated objects whose year can overlap [start, end]. */
@@ -207,7 +216,7 @@ export class Lake {
       const sql = `SELECT ${columns.join(", ")} FROM ${name}${
         where.length ? ` WHERE ${where.join(" AND ")}` : ""
       } ORDER BY symbol, date`;
-      return new Bars(await this.engine.query(sql));
+      return new Bars(await this.#evictOnError(() => this.engine.query(sql)));
     } finally {
       await this.engine.drop(name);
     }
@@ -298,10 +307,14 @@ export class Lake {
     }
     const name = await this.#register(objects, { columns: ["symbol", "date"] });
     try {
-      const summary = await this.engine.query(
-        `SELECT count(*)::DOUBLE AS rows, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${name}`,
+      const summary = await this.#evictOnError(() =>
+        this.engine.query(
+          `SELECT count(*)::DOUBLE AS rows, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${name}`,
+        )
       );
-      const syms = await this.engine.query(`SELECT DISTINCT symbol FROM ${name} ORDER BY symbol`);
+      const syms = await this.#evictOnError(() =>
+        this.engine.query(`SELECT DISTINCT symbol FROM ${name} ORDER BY symbol`)
+      );
       const row = summary.get(0)!;
       return {
         uri: this.uri,
@@ -377,7 +390,7 @@ export class Lake {
         );
         views.push(view);
       }
-      return await this.engine.query(trimmed);
+      return await this.#evictOnError(() => this.engine.query(trimmed));
     } finally {
       for (const v of views) await this.engine.query(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
       for (const v of views) await this.engine.drop(v).catch(() => {});
@@ -443,7 +456,9 @@ export class Lake {
         parts.push(`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${name}`);
       }
       const raw = `r_${++this.#seq}`;
-      await this.engine.query(`CREATE TABLE ${raw} AS ${parts.join(" UNION ALL ")}`);
+      await this.#evictOnError(() =>
+        this.engine.query(`CREATE TABLE ${raw} AS ${parts.join(" UNION ALL ")}`)
+      );
       temps.push(raw);
       const counts = await this.engine.query(
         `SELECT year(date)::INTEGER AS y, count(*)::DOUBLE AS n FROM ${raw} GROUP BY 1 ORDER BY 1`,
@@ -489,8 +504,12 @@ export class Lake {
     sql: string,
     existing: ObjectInfo[],
   ): Promise<{ key: string; rows: number }> {
-    const counted = await this.engine.query(`SELECT count(*)::DOUBLE AS n FROM (${sql})`);
-    const bytes = await this.engine.queryToParquet(sql, { rowGroupSize: this.#rowGroupSize });
+    const counted = await this.#evictOnError(() =>
+      this.engine.query(`SELECT count(*)::DOUBLE AS n FROM (${sql})`)
+    );
+    const bytes = await this.#evictOnError(() =>
+      this.engine.queryToParquet(sql, { rowGroupSize: this.#rowGroupSize })
+    );
     const key = `${yearPrefix(year)}part-0.parquet`;
     await this.store.put(key, bytes);
     for (const old of existing) if (old.key !== key) await this.store.delete(old.key);
