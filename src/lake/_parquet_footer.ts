@@ -114,7 +114,7 @@ export function readFooterFromFile(bytes: Uint8Array): ParquetFooter {
  */
 export function decodeFooter(footer: Uint8Array): ParquetFooter {
   const reader = new CompactReader(footer);
-  const meta = reader.readStruct();
+  const meta = reader.readStruct(FILE_METADATA);
   const schema = asList(meta.get(2));
   const rowGroups = asList(meta.get(4));
   const numRows = asNumber(meta.get(3));
@@ -214,7 +214,26 @@ function datesMayMatch(
 }
 
 // ---------------------------------------------------------------------------
-// Thrift compact protocol, generic: structs become Map<fieldId, value>.
+// Thrift compact protocol, generic: structs become Map<fieldId, value>. A spec
+// names the fields to keep (nested specs for struct fields and lists of
+// structs); the others are skipped without being built, which keeps decoding
+// a large footer (hundreds of row groups × columns) quick.
+
+/** Fields to decode: `true` decodes the value whole, a nested spec decodes a struct (or list of structs). */
+type Spec = { readonly [fieldId: number]: true | Spec };
+
+/** Parquet `Statistics`: max, min (legacy), null_count, max_value, min_value. */
+const STATISTICS: Spec = { 1: true, 2: true, 3: true, 5: true, 6: true };
+/** `ColumnMetaData`: type, path_in_schema, codec, statistics. */
+const COLUMN_METADATA: Spec = { 1: true, 3: true, 4: true, 12: STATISTICS };
+/** `ColumnChunk`: meta_data. */
+const COLUMN_CHUNK: Spec = { 3: COLUMN_METADATA };
+/** `RowGroup`: columns, total_byte_size, num_rows. */
+const ROW_GROUP: Spec = { 1: COLUMN_CHUNK, 2: true, 3: true };
+/** `SchemaElement`: name, num_children. */
+const SCHEMA_ELEMENT: Spec = { 4: true, 5: true };
+/** `FileMetaData`: schema, num_rows, row_groups. */
+const FILE_METADATA: Spec = { 2: SCHEMA_ELEMENT, 3: true, 4: ROW_GROUP };
 
 type ThriftValue =
   | number
@@ -236,7 +255,18 @@ function asNumber(v: ThriftValue | undefined): number {
   return 0;
 }
 function asString(v: ThriftValue | undefined): string {
-  return v instanceof Uint8Array ? decoder.decode(v) : "";
+  if (!(v instanceof Uint8Array)) return "";
+  // Column names are short ASCII: skip TextDecoder's per-call cost for them.
+  if (v.length <= 32) {
+    let ascii = "";
+    for (let i = 0; i < v.length; i++) {
+      const b = v[i]!;
+      if (b >= 0x80) return decoder.decode(v);
+      ascii += String.fromCharCode(b);
+    }
+    return ascii;
+  }
+  return decoder.decode(v);
 }
 
 const MAX_DEPTH = 64;
@@ -318,7 +348,76 @@ class CompactReader {
     return out;
   }
 
-  #value(type: number): ThriftValue {
+  /** Advances past one value without building it. */
+  #skip(type: number): void {
+    switch (type) {
+      case 1:
+      case 2:
+        return;
+      case 3:
+        this.#byte();
+        return;
+      case 4:
+      case 5:
+      case 6:
+        while (this.#byte() & 0x80) { /* varint continuation */ }
+        return;
+      case 7:
+        if (this.#pos + 8 > this.#buf.length) throw new Error("double overruns the footer");
+        this.#pos += 8;
+        return;
+      case 8: {
+        const len = this.#varint32();
+        if (this.#pos + len > this.#buf.length) {
+          throw new Error(`binary of ${len} bytes overruns the footer at byte ${this.#pos}`);
+        }
+        this.#pos += len;
+        return;
+      }
+      case 9:
+      case 10: {
+        const header = this.#byte();
+        let size = header >> 4;
+        const elemType = header & 0x0f;
+        if (size === 15) size = this.#varint32();
+        if (size > this.#buf.length - this.#pos + 1) {
+          throw new Error(`list of ${size} elements overruns the footer`);
+        }
+        for (let i = 0; i < size; i++) {
+          if (elemType === 1 || elemType === 2) this.#byte();
+          else this.#skip(elemType);
+        }
+        return;
+      }
+      case 11: {
+        const size = this.#varint32();
+        if (size === 0) return;
+        const types = this.#byte();
+        for (let i = 0; i < size; i++) {
+          this.#skip(types >> 4);
+          this.#skip(types & 0x0f);
+        }
+        return;
+      }
+      case 12: {
+        if (++this.#depth > MAX_DEPTH) throw new Error("structs nested too deeply");
+        let lastId = 0;
+        for (;;) {
+          const header = this.#byte();
+          if (header === 0) break;
+          const delta = header >> 4;
+          lastId = delta === 0 ? this.#zigzag32() : lastId + delta;
+          this.#skip(header & 0x0f);
+        }
+        this.#depth--;
+        return;
+      }
+      default:
+        throw new Error(`unknown Thrift type ${type} at byte ${this.#pos}`);
+    }
+  }
+
+  #value(type: number, spec?: Spec): ThriftValue {
     switch (type) {
       case 1:
         return true;
@@ -344,17 +443,17 @@ class CompactReader {
         return this.#binary();
       case 9:
       case 10:
-        return this.#list();
+        return this.#list(spec);
       case 11:
         return this.#map();
       case 12:
-        return this.readStruct();
+        return this.readStruct(spec);
       default:
         throw new Error(`unknown Thrift type ${type} at byte ${this.#pos}`);
     }
   }
 
-  #list(): ThriftValue[] {
+  #list(spec?: Spec): ThriftValue[] {
     const header = this.#byte();
     let size = header >> 4;
     const elemType = header & 0x0f;
@@ -365,7 +464,9 @@ class CompactReader {
     const out: ThriftValue[] = [];
     for (let i = 0; i < size; i++) {
       // Booleans inside lists are one byte each (1 = true).
-      out.push(elemType === 1 || elemType === 2 ? this.#byte() === 1 : this.#value(elemType));
+      out.push(
+        elemType === 1 || elemType === 2 ? this.#byte() === 1 : this.#value(elemType, spec),
+      );
     }
     return out;
   }
@@ -381,7 +482,8 @@ class CompactReader {
     return out;
   }
 
-  readStruct(): Map<number, ThriftValue> {
+  /** Reads a struct: every field, or only those `spec` names (the others are skipped). */
+  readStruct(spec?: Spec): Map<number, ThriftValue> {
     if (++this.#depth > MAX_DEPTH) throw new Error("structs nested too deeply");
     const out = new Map<number, ThriftValue>();
     let lastId = 0;
@@ -392,7 +494,13 @@ class CompactReader {
       const delta = header >> 4;
       const id = delta === 0 ? this.#zigzag32() : lastId + delta;
       lastId = id;
-      out.set(id, this.#value(type));
+      if (spec === undefined) {
+        out.set(id, this.#value(type));
+        continue;
+      }
+      const want = spec[id];
+      if (want === undefined) this.#skip(type);
+      else out.set(id, this.#value(type, want === true ? undefined : want));
     }
     this.#depth--;
     return out;
