@@ -181,8 +181,38 @@ export class NativeEngine implements Engine {
     try {
       return await this.#conn.run(sql);
     } catch (err) {
-      throw this.#sqlError(err, sql);
+      throw await this.#locate(err, sql);
     }
+  }
+
+  /**
+   * Maps a failure to a `LakeError`. DuckDB names the file in most read errors;
+   * when a decoding error does not (e.g. a damaged page header: "don't know what
+   * type"), each Parquet file behind a live view is read through once to find
+   * the damaged one, so the error still names its key (and the Lake can evict it).
+   */
+  async #locate(err: unknown, sql: string): Promise<LakeError> {
+    const mapped = this.#sqlError(err, sql);
+    if (mapped.code !== "Other" || !DECODE_ERROR.test(messageOf(err))) return mapped;
+    const seen = new Set<string>();
+    for (const sources of this.#views.values()) {
+      for (const { key, path } of sources) {
+        if (seen.has(path)) continue;
+        seen.add(path);
+        try {
+          await this.#conn.run(
+            `SELECT max(hash(COLUMNS(*))) FROM read_parquet(${quoteString(path)})`,
+          );
+        } catch {
+          return new LakeError(`Cannot read Parquet object "${key}": ${messageOf(err)}`, {
+            key,
+            code: "Corrupt",
+            cause: err,
+          });
+        }
+      }
+    }
+    return mapped;
   }
 
   #sqlError(err: unknown, sql: string): LakeError {
@@ -225,7 +255,7 @@ export class NativeEngine implements Engine {
       // Streamed chunk by chunk: DuckDB never holds the whole result beside the Arrow copy.
       table = await resultToArrow(await this.#conn.stream(sql));
     } catch (err) {
-      throw this.#sqlError(err, sql);
+      throw await this.#locate(err, sql);
     }
     if (table) return table;
     // Some column has no direct mapping: let DuckDB's Parquet writer and parquet-wasm type it.
@@ -409,6 +439,10 @@ export class NativeEngine implements Engine {
     }
   }
 }
+
+/** DuckDB error classes that a damaged file can raise without naming it (not SQL mistakes). */
+const DECODE_ERROR =
+  /^(Invalid Error|Invalid Input Error|IO Error|Serialization Error|Internal Error)\b/;
 
 /** The exact filter as SQL (symbols validated before they touch SQL). */
 function whereClause(filter: ParquetFilter): string {

@@ -113,3 +113,52 @@ Deno.test("lake on S3: a missing bucket is a LakeError naming it", async () => {
     await Deno.remove(cacheDir, { recursive: true });
   }
 });
+
+Deno.test("lake on S3 (native): an object found damaged while scanning is evicted from the cache", async () => {
+  const s3 = await startS3rver();
+  const cacheDir = await Deno.makeTempDir({ prefix: "asxlab-cache-" });
+  const options: OpenLakeOptions = {
+    engine: "native",
+    endpoint: s3.endpoint,
+    credentials: s3.credentials,
+    cacheDir,
+    region: "us-east-1",
+  };
+  const uri = `s3://${s3.bucket}/asx`;
+  try {
+    const writer = await openLake(uri, { ...options, cacheDir: `${cacheDir}/writer` });
+    await writer.writeRawBatch("2022-01-05", 0, ROWS);
+    await writer.mergeDailyBatches("2022-01-05");
+    // Damage the 2022 partition's column data, keeping its footer intact: the native engine
+    // registers it lazily, so the damage shows only when DuckDB scans it.
+    const key = "ohlcv/year=2022/part-0.parquet";
+    const good = await writer.store.get(key);
+    const footerLen = new DataView(good.buffer, good.byteOffset + good.length - 8, 4)
+      .getUint32(0, true);
+    const bad = good.slice();
+    const dataEnd = good.length - footerLen - 8;
+    bad.fill(0xee, 4, dataEnd);
+    await writer.store.put(key, bad);
+    await writer.close();
+
+    const reader = await openLake(uri, options);
+    await assert.rejects(reader.loadAll(), (err: unknown) => {
+      assert(err instanceof LakeError, String(err));
+      assert.equal(err.code, "Corrupt");
+      assert.equal(err.key, key);
+      assert.match(err.message, /ohlcv\/year=2022\/part-0\.parquet/);
+      return true;
+    });
+    const cachePath = (reader.store as CachedStore).cachePath(key);
+    await assert.rejects(Deno.stat(cachePath), Deno.errors.NotFound, "damaged bytes were evicted");
+    // The 2021 partition stays cached and readable.
+    assert.deepEqual([...(await reader.loadSymbols(["CBA.AX"], { end: "2021-12-31" })).close], [
+      101,
+    ]);
+    await reader.close();
+  } finally {
+    await closeEngines();
+    await s3.close();
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
