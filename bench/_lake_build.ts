@@ -66,8 +66,11 @@ export interface LakeManifest {
 const BUILD_ROOT = fileURLToPath(new URL("./.build/", import.meta.url));
 const FETCH_TIMESTAMP = "2026-01-02T07:00:00.000Z";
 const CHUNK_ROWS = 1_000_000;
-/** Bump when the build's output would change (layout, writer settings, fetch_timestamp…). */
-const BUILD_VERSION = 1;
+/**
+ * Bump when the build's output would change (layout, writer settings, fetch_timestamp…).
+ * 2: rewrites no longer pick up DuckDB's hive column `year` from the `year=YYYY/` path.
+ */
+const BUILD_VERSION = 2;
 
 /** A hash of the parameters, the build version and the generator's source. */
 async function generatorHash(params: LakeParams): Promise<string> {
@@ -150,7 +153,9 @@ async function rewriteLake(
     for (const y of from.years) {
       const key = join("ohlcv", `year=${y}`, "part-0.parquet");
       const out = await engine.queryToParquet(
-        `SELECT * FROM read_parquet('${join(from.dir, key)}')`,
+        `SELECT ${LAKE_COLUMNS.join(", ")} FROM read_parquet('${
+          join(from.dir, key)
+        }', hive_partitioning = false)`,
         { rowGroupSize: params.rowGroupSize },
       );
       await Deno.mkdir(join(dir, "ohlcv", `year=${y}`), { recursive: true });
@@ -234,7 +239,9 @@ async function buildLake(
       const files = stagingFiles.get(y)!;
       const list = files.map((f) => `'${f}'`).join(", ");
       const out = await engine.queryToParquet(
-        `SELECT ${LAKE_COLUMNS.join(", ")} FROM read_parquet([${list}]) ORDER BY symbol, date`,
+        `SELECT ${
+          LAKE_COLUMNS.join(", ")
+        } FROM read_parquet([${list}], hive_partitioning = false) ORDER BY symbol, date`,
         { rowGroupSize: params.rowGroupSize },
       );
       const target = join(dir, "ohlcv", `year=${y}`);

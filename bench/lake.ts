@@ -31,6 +31,7 @@ import { openNativeEngine } from "../src/lake/engine_native.ts";
 import type { EngineKind } from "../src/lake/engine.ts";
 import type { CachedStore } from "../src/lake/cache.ts";
 import { S3Store } from "../src/lake/s3_store.ts";
+import { LAKE_COLUMNS } from "../src/lake/schema.ts";
 import { ensureLake, type LakeManifest } from "./_lake_build.ts";
 import { type S3rverChild, spawnS3rver } from "./_lake_s3rver.ts";
 import { bestOf, mib, round1, timed } from "./_lake_measure.ts";
@@ -312,7 +313,10 @@ async function rowGroupSweep(
       let bytes = 0;
       for (const y of q.years) {
         const src = join(manifest.dir, `ohlcv/year=${y}/part-0.parquet`);
-        const out = await native.queryToParquet(`SELECT * FROM read_parquet('${src}')`, {
+        const sql = `SELECT ${
+          LAKE_COLUMNS.join(", ")
+        } FROM read_parquet('${src}', hive_partitioning = false)`;
+        const out = await native.queryToParquet(sql, {
           rowGroupSize: size,
         });
         await Deno.mkdir(join(dir, `ohlcv/year=${y}`), { recursive: true });

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { tableFromIPC, tableToIPC } from "apache-arrow";
+
 type ParquetWasm = typeof import("parquet-wasm");
 
 let codec: Promise<ParquetWasm> | undefined;
@@ -28,10 +30,12 @@ export interface DecodeOptions {
 /**
  * Decodes Parquet bytes to one Arrow IPC stream (schema, batches, end-of-stream).
  *
- * Uses parquet-wasm's `ParquetFile` over a `Blob`: it copies only the byte
- * ranges of the selected row groups and columns into its heap, and (unlike the
- * synchronous `readParquet` of 0.8.0, which ignores `columns`) honours the
- * column projection.
+ * Uses parquet-wasm's synchronous `readParquet` over the selected row groups:
+ * on damaged data it throws an ordinary error, whereas `ParquetFile.read`
+ * (0.8.0) traps ("unreachable") inside an async callback that no caller can
+ * catch, which ends the process. `readParquet` ignores `columns`, so the
+ * projection is applied here, on the decoded batches (zero-copy), keeping the
+ * file's column order.
  *
  * @param bytes The whole Parquet file.
  * @param options Row groups and columns to read.
@@ -43,17 +47,16 @@ export async function parquetToIpc(
   options: DecodeOptions = {},
 ): Promise<Uint8Array> {
   const pq = await load();
-  const read: { rowGroups?: number[]; columns?: string[]; batchSize: number } = {
-    batchSize: 65_536,
-  };
+  const read: { rowGroups?: number[]; batchSize: number } = { batchSize: 65_536 };
   if (options.rowGroups) read.rowGroups = options.rowGroups;
-  if (options.columns) read.columns = options.columns;
-  const file = await pq.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-  try {
-    return (await file.read(read)).intoIPCStream();
-  } finally {
-    file.free();
-  }
+  const ipc = pq.readParquet(bytes, read).intoIPCStream();
+  const columns = options.columns;
+  if (!columns) return ipc;
+  const table = tableFromIPC(ipc);
+  const names = table.schema.fields.map((f) => f.name);
+  const keep = names.filter((n) => columns.includes(n));
+  if (keep.length === names.length) return ipc;
+  return tableToIPC(table.select(keep), "stream");
 }
 
 /**

@@ -17,6 +17,7 @@
  * through Parquet instead.
  *
  * Each engine owns an in-memory database, so engines do not see each other's tables.
+ * Hive partitioning is off: a lake key's `year=YYYY/` never becomes a column.
  *
  * @module
  */
@@ -201,7 +202,9 @@ export class NativeEngine implements Engine {
         seen.add(path);
         try {
           await this.#conn.run(
-            `SELECT max(hash(COLUMNS(*))) FROM read_parquet(${quoteString(path)})`,
+            `SELECT max(hash(COLUMNS(*))) FROM read_parquet(${
+              quoteString(path)
+            }, hive_partitioning = false)`,
           );
         } catch {
           return new LakeError(`Cannot read Parquet object "${key}": ${messageOf(err)}`, {
@@ -318,7 +321,9 @@ export class NativeEngine implements Engine {
       );
       await this.drop(name);
       await this.#run(
-        `CREATE TABLE ${quoteIdent(name)} AS SELECT * FROM read_parquet(${quoteString(file)})`,
+        `CREATE TABLE ${quoteIdent(name)} AS SELECT * FROM read_parquet(${
+          quoteString(file)
+        }, hive_partitioning = false)`,
       );
       this.#tables.add(name);
     } finally {
@@ -370,7 +375,9 @@ export class NativeEngine implements Engine {
     this.#views.set(name, scannedSources);
     try {
       await this.#run(
-        `CREATE VIEW ${quoteIdent(name)} AS SELECT ${cols} FROM read_parquet([${paths}]) ${where}`,
+        `CREATE VIEW ${
+          quoteIdent(name)
+        } AS SELECT ${cols} FROM read_parquet([${paths}], hive_partitioning = false) ${where}`,
       );
     } catch (err) {
       this.#views.delete(name);
