@@ -3,42 +3,13 @@ import { ConfigError } from "../../src/core/errors.ts";
 import { Lake } from "../../src/lake/lake.ts";
 import { LocalStore } from "../../src/lake/local_store.ts";
 import { closeEngines, openEngine } from "../../src/lake/open_engine.ts";
-import type { ObjectInfo, Store } from "../../src/lake/store.ts";
+import { ReadingStore } from "../helpers/reading_store.ts";
 import type { EngineKind } from "../../src/lake/engine.ts";
-
-/** Records which objects a query needed a local path for. */
-class TracingStore implements Store {
-  readonly touched: string[] = [];
-  constructor(readonly inner: LocalStore) {}
-  get uri() {
-    return this.inner.uri;
-  }
-  list(prefix: string) {
-    return this.inner.list(prefix);
-  }
-  get(key: string) {
-    this.touched.push(key);
-    return this.inner.get(key);
-  }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  put(key: string, body: Uint8Array): Promise<ObjectInfo> {
-    return this.inner.put(key, body);
-  }
-  delete(key: string) {
-    return this.inner.delete(key);
-  }
-  localPath(key: string) {
-    this.touched.push(key);
-    return this.inner.localPath(key);
-  }
-}
 
 for (const kind of ["wasm", "native"] as EngineKind[]) {
   Deno.test(`lake.sql scope narrows ohlcv to dates, symbols and columns (${kind})`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "asxlab-sql-scope-" });
-    const store = new TracingStore(new LocalStore(dir));
+    const store = new ReadingStore(new LocalStore(dir));
     const lake = new Lake(store, await openEngine(kind), 2);
     try {
       const symbol: string[] = [], date: string[] = [], close: number[] = [];
@@ -68,7 +39,7 @@ for (const kind of ["wasm", "native"] as EngineKind[]) {
         ["BBB.AX", 4],
         ["CCC.AX", 4],
       ]);
-      store.touched.length = 0;
+      store.reads.length = 0;
       const scoped = await lake.sql(q, {
         start: "2020-01-01",
         end: "2020-12-31",
@@ -80,7 +51,7 @@ for (const kind of ["wasm", "native"] as EngineKind[]) {
         ["CCC.AX", 2, 67 + 1 + 67 + 2],
       ]);
       // Only the 2020 partition was read.
-      assert.deepEqual([...new Set(store.touched)], ["ohlcv/year=2020/part-0.parquet"]);
+      assert.deepEqual([...new Set(store.reads)], ["ohlcv/year=2020/part-0.parquet"]);
       // Columns outside the scope are not in the view.
       const cols = await lake.sql("select * from ohlcv limit 0", { columns: ["close"] });
       assert.deepEqual(cols.schema.fields.map((f) => f.name), ["symbol", "date", "close"]);

@@ -6,36 +6,7 @@ import { Lake, type MergeReport } from "../../src/lake/lake.ts";
 import { LocalStore } from "../../src/lake/local_store.ts";
 import { closeEngines, openEngine } from "../../src/lake/open_engine.ts";
 import type { RawRows } from "../../src/lake/schema.ts";
-import type { ObjectInfo, Store } from "../../src/lake/store.ts";
-
-/** A store wrapper that counts which objects were read, to prove pruning. */
-class CountingStore implements Store {
-  readonly reads: string[] = [];
-  constructor(readonly inner: LocalStore) {}
-  get uri() {
-    return this.inner.uri;
-  }
-  list(prefix: string) {
-    return this.inner.list(prefix);
-  }
-  get(key: string) {
-    this.reads.push(key);
-    return this.inner.get(key);
-  }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  put(key: string, body: Uint8Array): Promise<ObjectInfo> {
-    return this.inner.put(key, body);
-  }
-  delete(key: string) {
-    return this.inner.delete(key);
-  }
-  localPath(key: string) {
-    this.reads.push(key);
-    return this.inner.localPath(key);
-  }
-}
+import { ReadingStore } from "../helpers/reading_store.ts";
 
 function rows(
   spec: [symbol: string, date: string, close: number, volume?: number][],
@@ -54,9 +25,9 @@ function rows(
   };
 }
 
-async function withLake(fn: (lake: Lake, store: CountingStore, dir: string) => Promise<void>) {
+async function withLake(fn: (lake: Lake, store: ReadingStore, dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "asxlab-lake-" });
-  const store = new CountingStore(new LocalStore(dir));
+  const store = new ReadingStore(new LocalStore(dir));
   const lake = new Lake(store, await openEngine("wasm"), 4);
   try {
     await fn(lake, store, dir);
