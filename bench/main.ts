@@ -18,7 +18,7 @@ async function main(args: string[]): Promise<number> {
   const names = which === "all" ? [...BENCHES] : [which];
   for (const name of names) {
     if (!(BENCHES as readonly string[]).includes(name)) {
-      console.error(`Unknown bench "${name}": expected one of ${BENCHES.join(", ")} or all`);
+      console.error(`error: Unknown bench "${name}": expected one of ${BENCHES.join(", ")} or all`);
       return 2;
     }
     const mod = await import(`./${name}.ts`) as { run(args: string[]): Promise<void> };
