@@ -392,8 +392,7 @@ export class Lake {
       }
       return await this.#evictOnError(() => this.engine.query(trimmed));
     } finally {
-      for (const v of views) await this.engine.query(`DROP VIEW IF EXISTS ${v}`).catch(() => {});
-      for (const v of views) await this.engine.drop(v).catch(() => {});
+      for (const v of views) await this.engine.drop(v).catch(() => {}); // views or tables
       for (const name of registered) await this.engine.drop(name);
     }
   }
