@@ -7,7 +7,7 @@ const CSV = fileURLToPath(new URL("../fixtures/backtest/goog_like_600.csv", impo
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
+    args: ["run", "--quiet", "-A", CLI, ...args],
     stdout: "piped",
     stderr: "piped",
   })

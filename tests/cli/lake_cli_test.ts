@@ -5,7 +5,7 @@ const CLI = fileURLToPath(new URL("../../src/cli/lake.ts", import.meta.url));
 
 async function lake(...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", CLI, ...args],
+    args: ["run", "--quiet", "--allow-all", CLI, ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

@@ -3,7 +3,13 @@ import { fileURLToPath } from "node:url";
 
 async function run(script: string, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", fileURLToPath(new URL(script, import.meta.url)), ...args],
+    args: [
+      "run",
+      "--quiet",
+      "--allow-all",
+      fileURLToPath(new URL(script, import.meta.url)),
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
