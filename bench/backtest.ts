@@ -248,10 +248,10 @@ export async function run(_args: string[]): Promise<void> {
   const bigBars = new PlainBars({ symbol: "BIG", ...big });
 
   const r2148 = asxlabRun(bars);
-  const tSmall = time(() => asxlabRun(bars), 200, 20);
+  const tSmall = time(() => asxlabRun(bars), 1000, 300);
   const tBig = time(() => asxlabRun(bigBars), 5, 1);
   const smaF = sma(bars.close, PARAMS.fast), smaS = sma(bars.close, PARAMS.slow);
-  const tBare = time(() => bareRun(bars.close, bars.open, smaF, smaS), 200, 20);
+  const tBare = time(() => bareRun(bars.close, bars.open, smaF, smaS), 1000, 300);
   const bigTrades = asxlabRun(bigBars).stats["# Trades"];
 
   const grid = { fast: range(5, 54), slow: range(60, 250, 10) };
