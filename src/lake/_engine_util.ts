@@ -52,6 +52,20 @@ export function quoteString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/** The LakeError for a Parquet source file that cannot be opened or read. */
+function unreadable(source: ParquetSource, err: unknown): LakeError {
+  if (err instanceof Deno.errors.NotFound) {
+    return new LakeError(
+      `Cannot read Parquet object "${source.key}": file "${source.path}" does not exist`,
+      { key: source.key, code: "NotFound", cause: err },
+    );
+  }
+  return new LakeError(
+    `Cannot read Parquet object "${source.key}" from "${source.path}": ${messageOf(err)}`,
+    { key: source.key, cause: err },
+  );
+}
+
 /**
  * Reads a source's bytes.
  *
@@ -63,16 +77,7 @@ export async function readSource(source: ParquetSource): Promise<Uint8Array> {
   try {
     return await Deno.readFile(source.path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new LakeError(
-        `Cannot read Parquet object "${source.key}": file "${source.path}" does not exist`,
-        { key: source.key, code: "NotFound", cause: err },
-      );
-    }
-    throw new LakeError(
-      `Cannot read Parquet object "${source.key}" from "${source.path}": ${messageOf(err)}`,
-      { key: source.key, cause: err },
-    );
+    throw unreadable(source, err);
   }
 }
 
@@ -119,16 +124,7 @@ async function readFooterUncached(source: ParquetSource): Promise<ParquetFooter>
   try {
     file = await Deno.open(source.path, { read: true });
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new LakeError(
-        `Cannot read Parquet object "${source.key}": file "${source.path}" does not exist`,
-        { key: source.key, code: "NotFound", cause: err },
-      );
-    }
-    throw new LakeError(
-      `Cannot read Parquet object "${source.key}" from "${source.path}": ${messageOf(err)}`,
-      { key: source.key, cause: err },
-    );
+    throw unreadable(source, err);
   }
   try {
     const size = (await file.stat()).size;

@@ -1,20 +1,12 @@
 /** The CLI as a whole process: stdout, stderr and exit codes. */
 import { deepStrictEqual as eq, ok } from "node:assert";
 import { fileURLToPath } from "node:url";
+import { runScript } from "../helpers/run_cli.ts";
 
 const CLI = fileURLToPath(new URL("../../src/cli/backtest.ts", import.meta.url));
 const CSV = fileURLToPath(new URL("../fixtures/backtest/goog_like_600.csv", import.meta.url));
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "-A", CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const run = (...args: string[]) => runScript(CLI, ...args);
 
 Deno.test("cli --csv prints the stats table", async () => {
   const r = await run("--csv", CSV, "--params", "fast=10,slow=30", "--commission", "0.002");

@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { runScript } from "../helpers/run_cli.ts";
 
 const CLI = fileURLToPath(new URL("../../src/cli/lake.ts", import.meta.url));
 
-async function lake(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-all", CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
+const lake = (...args: string[]) => runScript(CLI, ...args);
 
 Deno.test("lake CLI: info describes the shipped sample", async () => {
   const r = await lake("info");

@@ -1,25 +1,9 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { runScript } from "../helpers/run_cli.ts";
 
-async function run(script: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-all",
-      fileURLToPath(new URL(script, import.meta.url)),
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
+const run = (script: string, ...args: string[]) =>
+  runScript(fileURLToPath(new URL(script, import.meta.url)), ...args);
 
 Deno.test("sample:build refuses a missing source folder with one line and exit 2, writing nothing", async () => {
   const lake = await Deno.makeTempDir({ prefix: "asxlab-sample-cli-" });
