@@ -11,21 +11,10 @@ import { LocalStore } from "../../src/lake/local_store.ts";
 import { S3Store } from "../../src/lake/s3_store.ts";
 import type { ObjectInfo } from "../../src/lake/store.ts";
 import { type S3rverHandle, startS3rver } from "../helpers/s3rver.ts";
+import { bytes } from "../helpers/bytes.ts";
 
 const assertEquals = (actual: unknown, expected: unknown, msg?: string): void =>
   assert.deepStrictEqual(actual, expected, msg);
-
-function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -15,6 +15,7 @@ import { openStore } from "../../src/lake/open_store.ts";
 import { parseS3Uri, S3Store } from "../../src/lake/s3_store.ts";
 import { compareKeys, type Store, validateKey, validatePrefix } from "../../src/lake/store.ts";
 import { startS3rver } from "../helpers/s3rver.ts";
+import { bytes } from "../helpers/bytes.ts";
 
 /** A store under test plus a view of everything its backend holds (to prove nothing was written). */
 interface Backend {
@@ -24,18 +25,6 @@ interface Backend {
 }
 
 const enc = new TextEncoder();
-
-function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const assertEquals = (actual: unknown, expected: unknown, msg?: string): void =>
   assert.deepStrictEqual(actual, expected, msg);
