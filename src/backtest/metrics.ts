@@ -255,6 +255,28 @@ function marketLogReturns(market: ArrayLike<number>): Float64Array {
   return lastMarketLr = lr;
 }
 
+/** Σm and Σm² over the first k market log returns, remembered for the last (returns, k). */
+let lastSumsLr: Float64Array | undefined;
+let lastSumsK = -1;
+/** [Σm, Σm²] (a typed array: a module-level `let` holding a double would deopt its writers). */
+const MARKET_SUMS = new Float64Array(2);
+
+function marketSums(lm: Float64Array, k: number): Float64Array {
+  if (lm === lastSumsLr && k === lastSumsK) return MARKET_SUMS;
+  // The same additions in the same order as a pass over the bars would make.
+  let sumLm = 0, sumLm2 = 0;
+  for (let i = 0; i < k; i++) {
+    const m = lm[i]!;
+    sumLm += m;
+    sumLm2 += m * m;
+  }
+  MARKET_SUMS[0] = sumLm;
+  MARKET_SUMS[1] = sumLm2;
+  lastSumsLr = lm;
+  lastSumsK = k;
+  return MARKET_SUMS;
+}
+
 /** Everything the stats need from one pass over the equity curve. */
 interface CurveMoments {
   /** Geometric mean bar return. */
@@ -291,7 +313,10 @@ function curveMoments(
   const n = equity.length;
   const k = n - 1;
   const lm = marketLogReturns(market);
-  let sumR = 0, sumR2 = 0, downSq = 0, sumLe = 0, sumLm = 0, sumLm2 = 0, sumLeLm = 0;
+  // The market's sums are the same for every run over one market (a sweep's): computed once.
+  const sums = marketSums(lm, Math.max(0, k));
+  const sumLm = sums[0]!, sumLm2 = sums[1]!;
+  let sumR = 0, sumR2 = 0, downSq = 0, sumLe = 0, sumLeLm = 0;
   let nonPositive = false;
   let peak = equity[0]!, invPeak = 1 / peak, maxDd = 0;
   let prevZero = 0, episodeMax = 0;
@@ -299,10 +324,8 @@ function curveMoments(
   let prev = equity[0]!;
   for (let i = 1; i < n; i++) {
     const e = equity[i]!;
-    const m = lm[i - 1]!;
-    sumLm += m;
-    sumLm2 += m * m;
     if (e !== prev) {
+      const m = lm[i - 1]!;
       const x = e / prev - 1;
       sumR += x;
       sumR2 += x * x;
