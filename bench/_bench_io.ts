@@ -124,3 +124,22 @@ export function readSeries(
   }
   return null;
 }
+
+/**
+ * The fastest of `reps` timed calls after `warm` untimed ones, in milliseconds.
+ *
+ * @param fn The work to time.
+ * @param reps Timed calls.
+ * @param warm Warm-up calls.
+ * @returns The minimum wall time of one call.
+ */
+export function bestMs(fn: () => unknown, reps: number, warm: number): number {
+  for (let i = 0; i < warm; i++) fn();
+  let min = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    min = Math.min(min, performance.now() - t0);
+  }
+  return min;
+}

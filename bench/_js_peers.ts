@@ -15,6 +15,7 @@ import * as TS from "trading-signals";
 import {
   alignRight,
   type BenchBars,
+  bestMs,
   type Name,
   NAMES,
   OUTPUTS,
@@ -136,17 +137,6 @@ export function tradingSignals(d: BenchBars): Record<Name, Runner> {
   };
 }
 
-function best(fn: () => unknown, reps: number, warm: number): number {
-  for (let i = 0; i < warm; i++) fn();
-  let min = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    min = Math.min(min, performance.now() - t0);
-  }
-  return min;
-}
-
 if (import.meta.main) {
   const [peer, input, output, reps, warm] = Deno.args;
   const bars = readBars(input!);
@@ -163,7 +153,7 @@ if (import.meta.main) {
   for (const name of NAMES) {
     let out: Outputs = {};
     try {
-      timings[name] = best(() => (out = runners[name]()), Number(reps), Number(warm));
+      timings[name] = bestMs(() => (out = runners[name]()), Number(reps), Number(warm));
     } catch (e) {
       timings[name] = null;
       errors[name] = (e as Error).message;

@@ -24,7 +24,7 @@ import {
   wma,
 } from "../src/indicators/mod.ts";
 import { type SyntheticBars, syntheticBars, writeHarnessInput } from "./_data.ts";
-import { type Name, NAMES, OUTPUTS, type Outputs, readSeries } from "./_bench_io.ts";
+import { bestMs, type Name, NAMES, OUTPUTS, type Outputs, readSeries } from "./_bench_io.ts";
 import { BUILD_DIR, buildAddon, buildHarness } from "./_talib_build.ts";
 
 /** The six whose total is compared with TA-Lib C (the issue's goal). */
@@ -43,17 +43,6 @@ const PARAMS: Record<Name, string> = {
 };
 
 type Runner = () => Outputs;
-
-function best(fn: () => unknown, reps: number, warm: number): number {
-  for (let i = 0; i < warm; i++) fn();
-  let min = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    min = Math.min(min, performance.now() - t0);
-  }
-  return min;
-}
 
 /** Our batch functions; `reuse` passes preallocated `out` buffers, as a sweep would. */
 function ours(d: SyntheticBars, reuse: boolean): Record<Name, Runner> {
@@ -160,8 +149,8 @@ export async function run(args: string[]): Promise<void> {
     // ours: with out buffers reused (a sweep), and allocating each call
     const reuse = ours(data, true), alloc = ours(data, false);
     for (const name of NAMES) {
-      record("asxlab", name, best(reuse[name], r, 3));
-      record("asxlab (alloc)", name, best(alloc[name], r, 1));
+      record("asxlab", name, bestMs(reuse[name], r, 3));
+      record("asxlab (alloc)", name, bestMs(alloc[name], r, 1));
     }
 
     // every peer reads the same bars from one file and writes its outputs to another

@@ -10,7 +10,7 @@ import type { CachedStore } from "../../src/lake/cache.ts";
 import { openLake, type OpenLakeOptions } from "../../src/lake/lake.ts";
 import { closeEngines } from "../../src/lake/open_engine.ts";
 import type { RawRows } from "../../src/lake/schema.ts";
-import { startS3rver } from "../helpers/s3rver.ts";
+import { type S3rverHandle, startS3rver } from "../helpers/s3rver.ts";
 
 const ROWS: RawRows = {
   symbol: ["BHP.AX", "BHP.AX", "CBA.AX", "CBA.AX"],
@@ -24,17 +24,39 @@ const ROWS: RawRows = {
   fetch_timestamp: "2022-01-05T08:00:00.000Z",
 };
 
-Deno.test("lake on S3: merge, load, warm loads make zero GETs, corrupt objects never poison the cache", async () => {
+/** What each S3 test gets: the server, lake options pointing at it, and the lake URI. */
+interface S3Fixture {
+  s3: S3rverHandle;
+  options: OpenLakeOptions;
+  uri: string;
+  cacheDir: string;
+}
+
+/** Starts s3rver and a temp cache dir, runs `fn`, then closes engines, server and dir. */
+async function withS3Lake(
+  fn: (f: S3Fixture) => Promise<void>,
+  extra: OpenLakeOptions = {},
+): Promise<void> {
   const s3 = await startS3rver();
   const cacheDir = await Deno.makeTempDir({ prefix: "asxlab-cache-" });
   const options: OpenLakeOptions = {
+    ...extra,
     endpoint: s3.endpoint,
     credentials: s3.credentials,
     cacheDir,
     region: "us-east-1",
   };
-  const uri = `s3://${s3.bucket}/asx`;
   try {
+    await fn({ s3, options, uri: `s3://${s3.bucket}/asx`, cacheDir });
+  } finally {
+    await closeEngines();
+    await s3.close();
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+}
+
+Deno.test("lake on S3: merge, load, warm loads make zero GETs, corrupt objects never poison the cache", async () => {
+  await withS3Lake(async ({ s3, options, uri, cacheDir }) => {
     // The writer caches what it puts in its own directory; the readers start cold.
     const writer = await openLake(uri, { ...options, cacheDir: `${cacheDir}/writer` });
     await writer.writeRawBatch("2022-01-05", 0, ROWS);
@@ -84,48 +106,23 @@ Deno.test("lake on S3: merge, load, warm loads make zero GETs, corrupt objects n
     assert.deepEqual([...(await warm.loadAll()).close], [40.5, 41.5, 101, 102]);
     assert.equal(s3.count("GET", "object"), 1);
     await warm.close();
-  } finally {
-    await closeEngines();
-    await s3.close();
-    await Deno.remove(cacheDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("lake on S3: a missing bucket is a LakeError naming it", async () => {
-  const s3 = await startS3rver();
-  const cacheDir = await Deno.makeTempDir({ prefix: "asxlab-cache-" });
-  try {
-    const lake = await openLake("s3://no-such-bucket/asx", {
-      endpoint: s3.endpoint,
-      credentials: s3.credentials,
-      region: "us-east-1",
-      cacheDir,
-    });
+  await withS3Lake(async ({ options }) => {
+    const lake = await openLake("s3://no-such-bucket/asx", options);
     await assert.rejects(lake.info(), (err: unknown) => {
       assert(err instanceof LakeError && err.code === "NoSuchBucket", String(err));
       assert.match(err.message, /no-such-bucket/);
       return true;
     });
     await lake.close();
-  } finally {
-    await closeEngines();
-    await s3.close();
-    await Deno.remove(cacheDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("lake on S3 (native): an object found damaged while scanning is evicted from the cache", async () => {
-  const s3 = await startS3rver();
-  const cacheDir = await Deno.makeTempDir({ prefix: "asxlab-cache-" });
-  const options: OpenLakeOptions = {
-    engine: "native",
-    endpoint: s3.endpoint,
-    credentials: s3.credentials,
-    cacheDir,
-    region: "us-east-1",
-  };
-  const uri = `s3://${s3.bucket}/asx`;
-  try {
+  await withS3Lake(async ({ options, uri, cacheDir }) => {
     const writer = await openLake(uri, { ...options, cacheDir: `${cacheDir}/writer` });
     await writer.writeRawBatch("2022-01-05", 0, ROWS);
     await writer.mergeDailyBatches("2022-01-05");
@@ -156,9 +153,5 @@ Deno.test("lake on S3 (native): an object found damaged while scanning is evicte
       101,
     ]);
     await reader.close();
-  } finally {
-    await closeEngines();
-    await s3.close();
-    await Deno.remove(cacheDir, { recursive: true });
-  }
+  }, { engine: "native" });
 });
