@@ -17,7 +17,6 @@
  */
 
 import type { BarsLike } from "../core/csv_bars.ts";
-import { ConfigError } from "../core/errors.ts";
 import {
   Broker,
   type CostModel,
@@ -27,7 +26,16 @@ import {
   type OrderOptions,
 } from "./broker.ts";
 import { computeStats, type Stats } from "./metrics.ts";
+import {
+  type Benchmark,
+  type IndicatorCache,
+  marketOf,
+  prepare,
+  type Prepared,
+  runSettings,
+} from "./_setup.ts";
 import { Portfolio, type Trade, type Transaction } from "./portfolio.ts";
+import { applySignal, type OrderEntry, SignalStrategy } from "./signals.ts";
 import {
   type BarContext,
   type IndicatorOutput,
@@ -40,15 +48,7 @@ import {
   strategyName,
 } from "./strategy.ts";
 
-/** A benchmark series for Alpha and Beta: closes on dates (epoch days, ascending). */
-export interface Benchmark {
-  /** Its name, e.g. `"^AXJO"`. */
-  symbol: string;
-  /** Dates (epoch days), ascending. */
-  dates: Int32Array;
-  /** Closes. */
-  close: Float64Array;
-}
+export { type Benchmark, IndicatorCache } from "./_setup.ts";
 
 /** Options of {@link backtest}. */
 export interface BacktestOptions extends CostModel {
@@ -98,162 +98,10 @@ export interface BacktestResult {
 }
 
 /**
- * Cache of indicator outputs keyed by function and arguments (arrays by identity).
- *
- * @example
- * ```ts
- * import { IndicatorCache } from "./engine.ts";
- * const cache = new IndicatorCache();
- * const xs = new Float64Array([1, 2, 3]);
- * let calls = 0;
- * const double = (v: Float64Array) => (calls++, v.map((x) => 2 * x));
- * cache.get(double, [xs]); cache.get(double, [xs]);
- * console.assert(calls === 1);
- * ```
- */
-export class IndicatorCache {
-  #ids = new WeakMap<object, number>();
-  #next = 1;
-  #map = new Map<string, { value: IndicatorOutput; warm: number }>();
-
-  /** Number of cached outputs. */
-  get size(): number {
-    return this.#map.size;
-  }
-
-  #id(o: object): number {
-    let id = this.#ids.get(o);
-    if (id === undefined) this.#ids.set(o, id = this.#next++);
-    return id;
-  }
-
-  /**
-   * The output of `fn(...args)`, computed once.
-   *
-   * @param fn The indicator function.
-   * @param args Its arguments (arrays and objects are keyed by identity, the rest by value).
-   * @returns The output and its warm-up (index of the first bar where every series is defined).
-   * @throws {TypeError} When the function returns something other than a Float64Array or a record of them.
-   */
-  get(
-    fn: (...args: never[]) => IndicatorOutput,
-    args: unknown[],
-  ): { value: IndicatorOutput; warm: number } {
-    let key = `${this.#id(fn)}`;
-    for (const a of args) {
-      key += typeof a === "object" && a !== null
-        ? `|#${this.#id(a)}`
-        : typeof a === "function"
-        ? `|f${this.#id(a)}`
-        : `|${typeof a}:${String(a)}`;
-    }
-    let hit = this.#map.get(key);
-    if (!hit) {
-      const value = (fn as (...a: unknown[]) => IndicatorOutput)(...args);
-      hit = { value, warm: warmupOf(value, fn.name) };
-      this.#map.set(key, hit);
-    }
-    return hit;
-  }
-}
-
-function warmupOf(value: IndicatorOutput, name: string): number {
-  const series = value instanceof Float64Array ? [value] : Object.values(value);
-  let warm = 0;
-  for (const s of series) {
-    if (!(s instanceof Float64Array)) {
-      throw new TypeError(
-        `Indicator "${name || "anonymous"}" must return a Float64Array or a record of them`,
-      );
-    }
-    let k = 0;
-    while (k < s.length && s[k] !== s[k]) k++;
-    if (k > warm) warm = k;
-  }
-  return warm;
-}
-
-/** Bars split per symbol on a shared calendar, prepared once per bars object. */
-interface Prepared {
-  symbols: string[];
-  open: Float64Array[];
-  high: Float64Array[];
-  low: Float64Array[];
-  close: Float64Array[];
-  volume: Float64Array[];
-  dates: Int32Array[];
-  calendar: Int32Array;
-  /** Calendar index of each symbol's bars. */
-  barOf: Int32Array[];
-  cache: IndicatorCache;
-}
-
-const PREPARED = new WeakMap<object, Prepared>();
-/**
  * Reveal buffers by source series, reused by the next run over the same series
  * (runs are synchronous, so two never interleave); reset to NaN at each run.
  */
 const REVEAL_POOL = new WeakMap<Float64Array, Float64Array>();
-
-function prepare(bars: BarsLike): Prepared {
-  const hit = PREPARED.get(bars);
-  if (hit) return hit;
-  const ranges = bars.ranges();
-  if (ranges.size === 0) throw new ConfigError("Cannot backtest: the bars are empty");
-  const all = {
-    open: bars.open,
-    high: bars.high,
-    low: bars.low,
-    close: bars.close,
-    volume: bars.volume,
-  };
-  const dates = bars.dates;
-  const p: Prepared = {
-    symbols: [],
-    open: [],
-    high: [],
-    low: [],
-    close: [],
-    volume: [],
-    dates: [],
-    calendar: new Int32Array(),
-    barOf: [],
-    cache: new IndicatorCache(),
-  };
-  for (const [symbol, [s, e]] of ranges) {
-    if (e <= s) continue;
-    p.symbols.push(symbol);
-    p.open.push(all.open.subarray(s, e));
-    p.high.push(all.high.subarray(s, e));
-    p.low.push(all.low.subarray(s, e));
-    p.close.push(all.close.subarray(s, e));
-    p.volume.push(all.volume.subarray(s, e));
-    const d = dates.subarray(s, e);
-    for (let i = 1; i < d.length; i++) {
-      if (d[i]! <= d[i - 1]!) {
-        throw new ConfigError(
-          `Cannot backtest "${symbol}": its dates are not strictly ascending at row ${s + i}`,
-        );
-      }
-    }
-    p.dates.push(d);
-  }
-  if (p.symbols.length === 1) {
-    p.calendar = p.dates[0]!;
-    const at = new Int32Array(p.calendar.length);
-    for (let i = 0; i < at.length; i++) at[i] = i;
-    p.barOf = [at];
-  } else {
-    const days = new Set<number>();
-    for (const d of p.dates) for (const x of d) days.add(x);
-    p.calendar = Int32Array.from(days).sort();
-    const index = new Map<number, number>();
-    p.calendar.forEach((d, i) => index.set(d, i));
-    p.barOf = p.dates.map((d) => Int32Array.from(d, (x) => index.get(x)!));
-  }
-  PREPARED.set(bars, p);
-  return p;
-}
 
 /** Per-symbol state of a run: the context objects the strategy sees. */
 class SymbolContext implements InitContext, BarContext {
@@ -274,6 +122,8 @@ class SymbolContext implements InitContext, BarContext {
   revealDst: Float64Array[] = [];
   warm = 0;
   inInit = true;
+  /** Whether `indicator()` returns revealed copies (false for signal strategies: whole series). */
+  reveal = true;
   #revealed = new Map<Float64Array, Float64Array>();
   readonly broker: Broker;
   readonly cache: IndicatorCache;
@@ -328,6 +178,7 @@ class SymbolContext implements InitContext, BarContext {
     if (!this.inInit) throw new TypeError("ctx.indicator() may only be called in init()");
     const { value, warm } = this.cache.get(fn as never, args);
     if (warm > this.warm) this.warm = warm;
+    if (!this.reveal) return value as R;
     if (value instanceof Float64Array) return this.#reveal(value) as R;
     const out: Record<string, Float64Array> = {};
     for (const [k, v] of Object.entries(value)) out[k] = this.#reveal(v);
@@ -367,23 +218,6 @@ class SymbolContext implements InitContext, BarContext {
   }
 }
 
-function checkNumber(
-  name: string,
-  v: number | undefined,
-  lo: number,
-  hi: number,
-  loOpen = false,
-): void {
-  if (v === undefined) return;
-  if (!(typeof v === "number" && (loOpen ? v > lo : v >= lo) && v <= hi)) {
-    throw new ConfigError(
-      `Option "${name}" must be a number ${loOpen ? ">" : "≥"} ${lo}${
-        hi < Infinity ? ` and ≤ ${hi}` : ""
-      }, got ${JSON.stringify(v)}`,
-    );
-  }
-}
-
 /**
  * Runs a backtest synchronously (what {@link backtest} and the sweep workers call).
  *
@@ -410,38 +244,16 @@ export function runBacktest<P extends Params>(
   Strat: StrategyClass<P>,
   options: BacktestOptions = {},
 ): BacktestResult {
-  checkNumber("cash", options.cash, 0, Infinity, true);
-  checkNumber("commission", options.commission, 0, 1);
-  checkNumber("minFee", options.minFee, 0, Infinity);
-  checkNumber("slippage", options.slippage, 0, 1);
-  checkNumber("spread", options.spread, 0, 1);
-  checkNumber("size", options.size, 0, 1, true);
-  checkNumber("annualization", options.annualization, 0, Infinity, true);
-  if (options.fillOn !== undefined && options.fillOn !== "open" && options.fillOn !== "close") {
-    throw new ConfigError(
-      `Option "fillOn" must be "open" or "close", got ${JSON.stringify(options.fillOn)}`,
-    );
-  }
+  const settings = runSettings(options);
   const p = prepare(bars);
   const cache = options.cache ?? p.cache;
   const name = strategyName(Strat as StrategyClass);
   const S = p.symbols.length;
   const calendar = p.calendar;
   const T = calendar.length;
-  const portfolio = new Portfolio(
-    p.symbols,
-    calendar,
-    options.cash ?? 100_000,
-    options.equityBuffer,
-  );
-  const fillOnClose = options.fillOn === "close";
-  const broker = new Broker(portfolio, {
-    commission: options.commission ?? 0,
-    minFee: options.minFee ?? 0,
-    adverse: (options.spread ?? 0) + (options.slippage ?? 0),
-    size: options.size ?? 1,
-    fillOnClose,
-  });
+  const portfolio = new Portfolio(p.symbols, calendar, settings.cash, options.equityBuffer);
+  const fillOnClose = settings.fillOnClose;
+  const broker = new Broker(portfolio, settings);
   const strategies: Strategy<P>[] = [];
   const ctxs: SymbolContext[] = [];
   let params: P | undefined;
@@ -450,6 +262,7 @@ export function runBacktest<P extends Params>(
     params ??= mergeParams(name, strat.params, options.params, (q) => strat.validate(q));
     strat.params = { ...params };
     const ctx = new SymbolContext(p, s, broker, cache);
+    ctx.reveal = !(strat instanceof SignalStrategy);
     strat.init(ctx);
     ctx.inInit = false;
     strategies.push(strat);
@@ -468,9 +281,13 @@ export function runBacktest<P extends Params>(
   const lastPrice = portfolio.lastPrice;
   const equity = portfolio.equity;
 
-  if (S === 1) {
+  const first = strategies[0]!;
+  if (S === 1 && first instanceof SignalStrategy && !broker.onFill) {
+    // One symbol, decisions as a signal series: no onBar call per bar.
+    runSignals(p, first, broker, start[0]!, fillOnClose);
+  } else if (S === 1) {
     // One symbol: the calendar is its own dates.
-    runSingle(p, ctxs[0]!, strategies[0]!, broker, start[0]!, fillOnClose);
+    runSingle(p, ctxs[0]!, first, broker, start[0]!, fillOnClose);
   } else {
     for (let t = 0; t < T; t++) {
       const day = calendar[t]!;
@@ -518,22 +335,7 @@ export function runBacktest<P extends Params>(
     equity[T - 1] = portfolio.value();
   }
 
-  // Buy & hold per symbol from the close of its first warm bar; the market series for Beta.
-  let bh = 0;
-  let startBar = T - 1;
-  for (let s = 0; s < S; s++) {
-    const c = p.close[s]!;
-    const w = Math.min(ctxs[s]!.warm, c.length - 1);
-    bh += c[c.length - 1]! / c[w]! - 1;
-    startBar = Math.min(startBar, p.barOf[s]![w]!);
-  }
-  bh /= S;
-  const market = options.benchmark
-    ? alignBenchmark(options.benchmark, calendar)
-    : S === 1
-    ? p.close[0]!
-    : equalWeightIndex(p, T);
-  const marketReturn = options.benchmark ? market[T - 1]! / market[startBar]! - 1 : bh;
+  const { bh, market, marketReturn } = marketOf(p, (s) => ctxs[s]!.warm, options.benchmark);
 
   const stats = computeStats({
     dates: calendar,
@@ -544,7 +346,7 @@ export function runBacktest<P extends Params>(
     buyHoldReturn: bh,
     market,
     marketReturn,
-    annualization: options.annualization ?? 252,
+    annualization: settings.annualization,
   });
   return {
     strategy: name,
@@ -608,40 +410,68 @@ function runSingle(
   }
 }
 
-/** Benchmark closes on the calendar, carried forward over its missing days. */
-function alignBenchmark(b: Benchmark, calendar: Int32Array): Float64Array {
-  const out = new Float64Array(calendar.length);
-  let k = 0;
-  let last = NaN;
-  for (let t = 0; t < calendar.length; t++) {
-    while (k < b.dates.length && b.dates[k]! <= calendar[t]!) last = b.close[k++]!;
-    out[t] = last;
+/** Order entry for the signal loop: market orders on symbol 0 at bar `at`. */
+class SignalEntry implements OrderEntry {
+  at = 0;
+  readonly #broker: Broker;
+  readonly #positions: Float64Array;
+  constructor(broker: Broker) {
+    this.#broker = broker;
+    this.#positions = broker.portfolio.positions;
   }
-  // Before the benchmark starts: use its first value (flat).
-  const first = out.findIndex((v) => v === v);
-  if (first < 0) {
-    throw new ConfigError(`Benchmark "${b.symbol}" has no data within the backtest's dates`);
+  buy(): Order {
+    return this.#broker.place(0, 1, "market", NO_OPTIONS, this.at);
   }
-  out.fill(out[first]!, 0, first);
-  return out;
+  sell(): Order {
+    return this.#broker.place(0, -1, "market", NO_OPTIONS, this.at);
+  }
+  closePosition(): Order {
+    return this.#broker.place(0, this.#positions[0]! < 0 ? 1 : -1, "close", NO_OPTIONS, this.at);
+  }
 }
 
-/** An equal-weight index of the symbols' daily close returns (those trading that day). */
-function equalWeightIndex(p: Prepared, T: number): Float64Array {
-  const sum = new Float64Array(T), count = new Float64Array(T);
-  for (let s = 0; s < p.symbols.length; s++) {
-    const c = p.close[s]!, at = p.barOf[s]!;
-    for (let j = 1; j < c.length; j++) {
-      sum[at[j]!]! += c[j]! / c[j - 1]! - 1;
-      count[at[j]!]!++;
+/**
+ * The bar loop of a one-symbol signal strategy: {@link runSingle} with the
+ * strategy's `onBar` replaced by its precomputed signal and the same rule
+ * ({@link applySignal}), placing the same orders through the same broker. Its
+ * orders carry no stops, so only pending orders need the open.
+ */
+function runSignals(
+  p: Prepared,
+  strat: SignalStrategy<Params>,
+  broker: Broker,
+  st: number,
+  fillOnClose: boolean,
+): void {
+  const portfolio = broker.portfolio;
+  const pendingCount = broker.pendingCount;
+  const lastPrice = portfolio.lastPrice;
+  const positions = portfolio.positions;
+  const equity = portfolio.equity;
+  const o = p.open[0]!, h = p.high[0]!, l = p.low[0]!, c = p.close[0]!;
+  const { signal, mode } = strat.computed;
+  const entry = new SignalEntry(broker);
+  const T = c.length;
+  // Cash and position change only in fills (inside atOpen/atClose): kept in locals between them.
+  let cash = portfolio.cash, pos = positions[0]!;
+  for (let t = 0; t < T; t++) {
+    if (pendingCount[0]! > 0) {
+      broker.atOpen(0, t, t, o[t]!, h[t]!, l[t]!);
+      cash = portfolio.cash, pos = positions[0]!;
     }
+    const close = c[t]!;
+    lastPrice[0] = close;
+    const g = signal[t]!;
+    if ((g > 0 || g < 0) && t >= st) {
+      entry.at = t;
+      applySignal(mode, g, pos, entry);
+      if (fillOnClose && pendingCount[0]! > 0) {
+        broker.atClose(0, t, t, close);
+        cash = portfolio.cash, pos = positions[0]!;
+      }
+    }
+    equity[t] = pos === 0 ? cash : cash + pos * close;
   }
-  const out = new Float64Array(T);
-  out[0] = 1;
-  for (let t = 1; t < T; t++) {
-    out[t] = out[t - 1]! * (1 + (count[t]! > 0 ? sum[t]! / count[t]! : 0));
-  }
-  return out;
 }
 
 /**

@@ -143,9 +143,9 @@ function mean(xs: ArrayLike<number>): number {
   return s / xs.length;
 }
 
-function maxOf(xs: readonly number[]): number {
+function maxOf(xs: ArrayLike<number>): number {
   let m = -Infinity;
-  for (const x of xs) if (x > m) m = x;
+  for (let i = 0; i < xs.length; i++) if (xs[i]! > m) m = xs[i]!;
   return xs.length ? m : NaN;
 }
 
@@ -203,14 +203,24 @@ export function drawdowns(
   return { dd, peaks, durations };
 }
 
-/** Bars inside [entryBar, exitBar] of some trade (union of the intervals). */
-function coveredBars(trades: readonly Trade[], open: readonly Trade[]): number {
-  const iv: [number, number][] = [];
-  for (const t of trades) iv.push([t.entryBar, t.exitBar]);
-  for (const t of open) iv.push([t.entryBar, t.exitBar]);
-  iv.sort((x, y) => x[0] - y[0]);
+/**
+ * Bars inside [entry, exit] of some interval (their union), the intervals sorted by entry.
+ *
+ * @param entry Entry bars, ascending.
+ * @param exit Exit bars (≥ their entry).
+ * @param n How many intervals to read.
+ * @returns The number of bars covered.
+ *
+ * @example
+ * ```ts
+ * import { coveredBars } from "./metrics.ts";
+ * console.assert(coveredBars(new Int32Array([0, 3, 4]), new Int32Array([1, 4, 9]), 3) === 9);
+ * ```
+ */
+export function coveredBars(entry: ArrayLike<number>, exit: ArrayLike<number>, n: number): number {
   let total = 0, lo = -1, hi = -2;
-  for (const [s, e] of iv) {
+  for (let k = 0; k < n; k++) {
+    const s = entry[k]!, e = exit[k]!;
     if (s > hi) {
       total += hi - lo + 1;
       lo = s;
@@ -218,6 +228,43 @@ function coveredBars(trades: readonly Trade[], open: readonly Trade[]): number {
     } else if (e > hi) hi = e;
   }
   return total + hi - lo + 1;
+}
+
+/**
+ * The closed trades as columns (what the trade statistics read), plus every
+ * trade's bar interval (closed and open) for the exposure.
+ */
+export interface TradeColumns {
+  /** Closed trades. */
+  count: number;
+  /** PnL per closed trade (cash). */
+  pnl: Float64Array;
+  /** Return per closed trade (fraction). */
+  ret: Float64Array;
+  /** Duration per closed trade (days). */
+  duration: Float64Array;
+  /** Bars covered by some trade, closed or open. */
+  covered: number;
+}
+
+/** Columns of trades (closed ones in the statistics, open ones for exposure only). */
+function tradeColumns(trades: readonly Trade[], open: readonly Trade[]): TradeColumns {
+  const count = trades.length;
+  const pnl = new Float64Array(count), ret = new Float64Array(count);
+  const duration = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const t = trades[k]!;
+    pnl[k] = t.pnl;
+    ret[k] = t.return;
+    duration[k] = t.duration;
+  }
+  const ordered = [...trades, ...open].sort((x, y) => x.entryBar - y.entryBar);
+  const covered = coveredBars(
+    Int32Array.from(ordered, (t) => t.entryBar),
+    Int32Array.from(ordered, (t) => t.exitBar),
+    ordered.length,
+  );
+  return { count, pnl, ret, duration, covered };
 }
 
 /**
@@ -413,7 +460,34 @@ function span(dates: ArrayLike<number>): [string, string] {
  * ```
  */
 export function computeStats(input: StatsInput): Stats {
-  const { dates, equity, trades } = input;
+  return statsOf(input, tradeColumns(input.trades, input.openTrades ?? []));
+}
+
+/**
+ * {@link computeStats} over trades given as columns (what a sweep's fast path
+ * records instead of `Trade` objects); the same arithmetic in the same order.
+ *
+ * @param input Equity, dates, fees, buy & hold and market series (`trades` is not read).
+ * @param trades The closed trades' PnL, return and duration, and the bars covered.
+ * @returns The stats, keyed exactly as {@link STAT_KEYS}.
+ * @throws {RangeError} When the equity is empty or its length differs from the dates'.
+ *
+ * @example
+ * ```ts
+ * import { statsOf } from "./metrics.ts";
+ * const s = statsOf({
+ *   dates: new Int32Array([0, 1, 2]), equity: new Float64Array([100, 110, 99]),
+ *   commissions: 0, buyHoldReturn: 0, market: [1, 1.1, 0.99],
+ * }, { count: 1, pnl: new Float64Array([-1]), ret: new Float64Array([-0.01]),
+ *      duration: new Float64Array([2]), covered: 3 });
+ * console.assert(s["# Trades"] === 1 && s["Exposure Time [%]"] === 100);
+ * ```
+ */
+export function statsOf(
+  input: Omit<StatsInput, "trades" | "openTrades">,
+  trades: TradeColumns,
+): Stats {
+  const { dates, equity } = input;
   const n = equity.length;
   if (n === 0 || dates.length !== n) {
     throw new RangeError(`Cannot compute stats: ${n} equity values for ${dates.length} dates`);
@@ -421,7 +495,7 @@ export function computeStats(input: StatsInput): Stats {
   const A = input.annualization ?? 252;
   const e0 = equity[0]!, eN = equity[n - 1]!;
   const duration = dates[n - 1]! - dates[0]!;
-  const nCovered = coveredBars(trades, input.openTrades ?? []);
+  const nCovered = trades.covered;
   const { g, varR, downside: down, beta, peak, maxDd, ddPeaks: peaks, ddDurations: durations } =
     curveMoments(equity, dates, input.market);
   const annReturn = (1 + g) ** A - 1;
@@ -431,20 +505,25 @@ export function computeStats(input: StatsInput): Stats {
   const returnPct = ((eN - e0) / e0) * 100;
   const marketReturn = input.marketReturn ?? input.buyHoldReturn;
 
-  // Trades.
-  const nt = trades.length;
-  const pnl = trades.map((t) => t.pnl);
-  const rets = trades.map((t) => t.return);
-  const wins = pnl.filter((x) => x > 0), losses = pnl.filter((x) => x < 0);
-  const winRate = nt ? wins.length / nt : NaN;
-  let posSum = 0, negSum = 0;
-  for (const x of rets) {
-    if (x > 0) posSum += x;
-    else if (x < 0) negSum += x;
+  // Trades: each sum runs over the trades in order (as a filtered copy's would).
+  const nt = trades.count;
+  const pnl = trades.pnl.subarray(0, nt), rets = trades.ret.subarray(0, nt);
+  const durs = trades.duration.subarray(0, nt);
+  let nWins = 0, nLosses = 0, winSum = 0, lossSum = 0, posSum = 0, negSum = 0;
+  let best = -Infinity, worst = Infinity;
+  for (let k = 0; k < nt; k++) {
+    const x = pnl[k]!;
+    if (x > 0) (nWins++, winSum += x);
+    else if (x < 0) (nLosses++, lossSum += x);
+    const r = rets[k]!;
+    if (r > 0) posSum += r;
+    else if (r < 0) negSum += r;
+    if (r > best) best = r;
+    if (-r > -worst) worst = r;
   }
-  const durs = trades.map((t) => t.duration);
+  const winRate = nt ? nWins / nt : NaN;
   const sdPnl = Math.sqrt(variance(pnl));
-  const avgWin = mean(wins), avgLoss = mean(losses);
+  const avgWin = nWins ? winSum / nWins : NaN, avgLoss = nLosses ? lossSum / nLosses : NaN;
 
   return {
     "Start": span(dates)[0],
@@ -470,8 +549,8 @@ export function computeStats(input: StatsInput): Stats {
     "Avg. Drawdown Duration": durations.length ? mean(durations) : NaN,
     "# Trades": nt,
     "Win Rate [%]": winRate * 100,
-    "Best Trade [%]": nt ? maxOf(rets) * 100 : NaN,
-    "Worst Trade [%]": nt ? -maxOf(rets.map((x) => -x)) * 100 : NaN,
+    "Best Trade [%]": nt ? best * 100 : NaN,
+    "Worst Trade [%]": nt ? worst * 100 : NaN,
     "Avg. Trade [%]": geometricMean(rets) * 100,
     "Max. Trade Duration": nt ? maxOf(durs) : NaN,
     "Avg. Trade Duration": mean(durs),

@@ -17,6 +17,7 @@
  * @module
  */
 export * from "./strategy.ts";
+export * from "./signals.ts";
 export * from "./broker.ts";
 export * from "./portfolio.ts";
 export * from "./engine.ts";

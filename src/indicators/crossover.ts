@@ -70,9 +70,25 @@ export function crossunder(a: Series, b: Series | number, i: number): boolean {
 export function crosses(a: Series, b: Series | number, out?: Float64Array): Float64Array {
   const n = typeof b === "number" ? a.length : sameLength(["a", "b"], [a, b]);
   const o = outputBuffer(n, out);
-  if (n > 0) o[0] = NaN;
-  for (let i = 1; i < n; i++) {
-    o[i] = crossover(a, b, i) ? 1 : crossunder(a, b, i) ? -1 : 0;
+  if (n === 0) return o;
+  o[0] = NaN;
+  // crossover()/crossunder() per bar, with the previous values carried in locals
+  // (one loop per kind of `b`, so each stays monomorphic in a sweep's hot path).
+  let pa = a[0]!;
+  if (typeof b === "number") {
+    for (let i = 1; i < n; i++) {
+      const x = a[i]!;
+      o[i] = pa < b && x > b ? 1 : pa > b && x < b ? -1 : 0;
+      pa = x;
+    }
+  } else {
+    let pb = b[0]!;
+    for (let i = 1; i < n; i++) {
+      const x = a[i]!, y = b[i]!;
+      o[i] = pa < pb && x > y ? 1 : pa > pb && x < y ? -1 : 0;
+      pa = x;
+      pb = y;
+    }
   }
   return o;
 }

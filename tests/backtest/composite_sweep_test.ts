@@ -7,6 +7,8 @@ import {
   MovingAverageCrossover,
   range,
   runBacktest,
+  type SignalContext,
+  type Signals,
   type StrategyClass,
   sweep,
   validateComposite,
@@ -67,10 +69,15 @@ Deno.test("sweep: grid skips inadmissible combinations; indicators computed once
   const bars = walk(400, 11);
   let calls = 0;
   const counting = (v: Float64Array, p: number) => (calls++, sma(v, p));
+  // The MA crossover's own signals, with its SMA swapped for the counting one.
   class Counted extends MovingAverageCrossover {
-    override init(ctx: Parameters<MovingAverageCrossover["init"]>[0]): void {
-      this.fastMa = ctx.indicator(counting, ctx.close, this.params.fast);
-      this.slowMa = ctx.indicator(counting, ctx.close, this.params.slow);
+    override signals(ctx: SignalContext): Signals {
+      return super.signals({
+        ...ctx,
+        close: ctx.close,
+        indicator: ((fn: (...a: unknown[]) => Float64Array, ...args: unknown[]) =>
+          ctx.indicator(fn === (sma as unknown) ? counting as never : fn, ...args)) as never,
+      });
     }
   }
   const grid = { fast: range(5, 20, 5), slow: range(10, 40, 10) };

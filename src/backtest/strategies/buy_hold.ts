@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type BarContext, Strategy } from "../strategy.ts";
+import { type SignalContext, type Signals, SignalStrategy } from "../signals.ts";
 
 /**
  * Buys on the first bar it sees (all-in by default) and holds to the end.
@@ -14,17 +14,19 @@ import { type BarContext, Strategy } from "../strategy.ts";
  * console.assert(Object.keys(new BuyAndHold().params).length === 0);
  * ```
  */
-export class BuyAndHold extends Strategy<Record<string, never>> {
+export class BuyAndHold extends SignalStrategy<Record<string, never>> {
   /** CLI name. */
   static readonly id = "buy-hold";
   params: Record<string, never> = {};
 
   /**
-   * Buys when flat and nothing is pending.
+   * A buy signal on every bar (long-only): it buys when flat, so an order the cash
+   * cannot fill is tried again on the next bar.
    *
-   * @param ctx The bar context.
+   * @param ctx Whole series.
+   * @returns The signal and its position rule.
    */
-  onBar(ctx: BarContext): void {
-    if (ctx.position === 0 && ctx.orders.length === 0) ctx.buy();
+  signals(ctx: SignalContext): Signals {
+    return { signal: new Float64Array(ctx.close.length).fill(1), mode: "long" };
   }
 }

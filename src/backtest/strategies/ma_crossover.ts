@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { crossover, crossunder } from "../../indicators/crossover.ts";
+import { crosses } from "../../indicators/crossover.ts";
 import { sma } from "../../indicators/sma.ts";
-import { type BarContext, type InitContext, Strategy } from "../strategy.ts";
+import { type SignalContext, type Signals, SignalStrategy } from "../signals.ts";
 
 /** Parameters of {@link MovingAverageCrossover}. */
 export interface MovingAverageCrossoverParams extends Record<string, number | boolean> {
@@ -30,15 +30,10 @@ export interface MovingAverageCrossoverParams extends Record<string, number | bo
  * console.assert(s.validate({ fast: 50, slow: 20, short: false }) !== undefined);
  * ```
  */
-export class MovingAverageCrossover extends Strategy<MovingAverageCrossoverParams> {
+export class MovingAverageCrossover extends SignalStrategy<MovingAverageCrossoverParams> {
   /** CLI name. */
   static readonly id: string = "ma-crossover";
   params: MovingAverageCrossoverParams = { fast: 20, slow: 50, short: false };
-  /** Fast SMA, revealed bar by bar. */
-  fastMa: Float64Array = new Float64Array();
-  /** Slow SMA, revealed bar by bar. */
-  slowMa: Float64Array = new Float64Array();
-
   /**
    * Requires whole periods ≥ 1 with `fast < slow`.
    *
@@ -57,32 +52,14 @@ export class MovingAverageCrossover extends Strategy<MovingAverageCrossoverParam
   }
 
   /**
-   * Declares the two SMAs.
+   * The crosses of the two SMAs: `+1` up, `−1` down; long-only, or reversing with `short`.
    *
-   * @param ctx The init context.
+   * @param ctx Whole series and indicators.
+   * @returns The signal and its position rule.
    */
-  override init(ctx: InitContext): void {
-    this.fastMa = ctx.indicator(sma, ctx.close, this.params.fast);
-    this.slowMa = ctx.indicator(sma, ctx.close, this.params.slow);
-  }
-
-  /**
-   * Trades the crosses.
-   *
-   * @param ctx The bar context.
-   */
-  onBar(ctx: BarContext): void {
-    const i = ctx.i;
-    if (crossover(this.fastMa, this.slowMa, i)) {
-      if (this.params.short) {
-        if (ctx.position !== 0) ctx.closePosition();
-        ctx.buy();
-      } else if (ctx.position === 0) ctx.buy();
-    } else if (crossunder(this.fastMa, this.slowMa, i)) {
-      if (this.params.short) {
-        if (ctx.position !== 0) ctx.closePosition();
-        ctx.sell();
-      } else if (ctx.position > 0) ctx.closePosition();
-    }
+  signals(ctx: SignalContext): Signals {
+    const fast = ctx.indicator(sma, ctx.close, this.params.fast);
+    const slow = ctx.indicator(sma, ctx.close, this.params.slow);
+    return { signal: crosses(fast, slow), mode: this.params.short ? "reverse" : "long" };
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { rsi } from "../../indicators/rsi.ts";
-import { type BarContext, type InitContext, Strategy } from "../strategy.ts";
+import { type SignalContext, type Signals, SignalStrategy } from "../signals.ts";
 
 /** Parameters of {@link RSIMeanReversion}. */
 export interface RSIMeanReversionParams extends Record<string, number> {
@@ -27,13 +27,10 @@ export interface RSIMeanReversionParams extends Record<string, number> {
  * console.assert(s.validate({ period: 14, oversold: 70, overbought: 30 }) !== undefined);
  * ```
  */
-export class RSIMeanReversion extends Strategy<RSIMeanReversionParams> {
+export class RSIMeanReversion extends SignalStrategy<RSIMeanReversionParams> {
   /** CLI name. */
   static readonly id = "rsi-mean-reversion";
   params: RSIMeanReversionParams = { period: 14, oversold: 30, overbought: 70 };
-  /** The RSI, revealed bar by bar. */
-  rsi: Float64Array = new Float64Array();
-
   /**
    * Requires a whole period ≥ 1 and 0 ≤ oversold < overbought ≤ 100.
    *
@@ -51,23 +48,19 @@ export class RSIMeanReversion extends Strategy<RSIMeanReversionParams> {
   }
 
   /**
-   * Declares the RSI.
+   * `+1` while RSI < `oversold`, `−1` while RSI > `overbought` (long-only).
    *
-   * @param ctx The init context.
+   * @param ctx Whole series and indicators.
+   * @returns The signal and its position rule.
    */
-  override init(ctx: InitContext): void {
-    this.rsi = ctx.indicator(rsi, ctx.close, this.params.period);
-  }
-
-  /**
-   * Buys oversold, sells overbought.
-   *
-   * @param ctx The bar context.
-   */
-  onBar(ctx: BarContext): void {
-    const v = this.rsi[ctx.i]!;
-    if (ctx.position === 0) {
-      if (v < this.params.oversold) ctx.buy();
-    } else if (ctx.position > 0 && v > this.params.overbought) ctx.closePosition();
+  signals(ctx: SignalContext): Signals {
+    const r = ctx.indicator(rsi, ctx.close, this.params.period);
+    const { oversold, overbought } = this.params;
+    const signal = new Float64Array(r.length);
+    for (let i = 0; i < r.length; i++) {
+      const v = r[i]!;
+      signal[i] = v < oversold ? 1 : v > overbought ? -1 : 0;
+    }
+    return { signal, mode: "long" };
   }
 }

@@ -1,0 +1,312 @@
+/**
+ * What every run over a bars object shares: the per-symbol split on the shared
+ * calendar, the indicator cache, validated run settings, and the buy & hold and
+ * market series of the stats. Internal to the backtest modules.
+ *
+ * @module
+ */
+
+import type { BarsLike } from "../core/csv_bars.ts";
+import { ConfigError } from "../core/errors.ts";
+import type { BrokerSettings, CostModel } from "./broker.ts";
+import type { IndicatorOutput } from "./strategy.ts";
+
+/** A benchmark series for Alpha and Beta: closes on dates (epoch days, ascending). */
+export interface Benchmark {
+  /** Its name, e.g. `"^AXJO"`. */
+  symbol: string;
+  /** Dates (epoch days), ascending. */
+  dates: Int32Array;
+  /** Closes. */
+  close: Float64Array;
+}
+
+/** The options {@link runSettings} validates. */
+export interface SettingsOptions extends CostModel {
+  /** Initial cash. */
+  cash?: number;
+  /** Default fraction of equity per order. */
+  size?: number;
+  /** Where market orders fill. */
+  fillOn?: "open" | "close";
+  /** Bars per year. */
+  annualization?: number;
+}
+
+/** Validated settings of a run: the broker's, plus cash and annualisation. */
+export interface RunSettings extends BrokerSettings {
+  /** Initial cash. */
+  cash: number;
+  /** Bars per year. */
+  annualization: number;
+}
+
+/**
+ * Cache of indicator outputs keyed by function and arguments (arrays by identity).
+ *
+ * @example
+ * ```ts
+ * import { IndicatorCache } from "./_setup.ts";
+ * const cache = new IndicatorCache();
+ * const xs = new Float64Array([1, 2, 3]);
+ * let calls = 0;
+ * const double = (v: Float64Array) => (calls++, v.map((x) => 2 * x));
+ * cache.get(double, [xs]); cache.get(double, [xs]);
+ * console.assert(calls === 1);
+ * ```
+ */
+export class IndicatorCache {
+  #ids = new WeakMap<object, number>();
+  #next = 1;
+  #map = new Map<string, { value: IndicatorOutput; warm: number }>();
+
+  /** Number of cached outputs. */
+  get size(): number {
+    return this.#map.size;
+  }
+
+  #id(o: object): number {
+    let id = this.#ids.get(o);
+    if (id === undefined) this.#ids.set(o, id = this.#next++);
+    return id;
+  }
+
+  /**
+   * The output of `fn(...args)`, computed once.
+   *
+   * @param fn The indicator function.
+   * @param args Its arguments (arrays and objects are keyed by identity, the rest by value).
+   * @returns The output and its warm-up (index of the first bar where every series is defined).
+   * @throws {TypeError} When the function returns something other than a Float64Array or a record of them.
+   */
+  get(
+    fn: (...args: never[]) => IndicatorOutput,
+    args: unknown[],
+  ): { value: IndicatorOutput; warm: number } {
+    let key = `${this.#id(fn)}`;
+    for (const a of args) {
+      key += typeof a === "object" && a !== null
+        ? `|#${this.#id(a)}`
+        : typeof a === "function"
+        ? `|f${this.#id(a)}`
+        : `|${typeof a}:${String(a)}`;
+    }
+    let hit = this.#map.get(key);
+    if (!hit) {
+      const value = (fn as (...a: unknown[]) => IndicatorOutput)(...args);
+      hit = { value, warm: warmupOf(value, fn.name) };
+      this.#map.set(key, hit);
+    }
+    return hit;
+  }
+}
+
+function warmupOf(value: IndicatorOutput, name: string): number {
+  const series = value instanceof Float64Array ? [value] : Object.values(value);
+  let warm = 0;
+  for (const s of series) {
+    if (!(s instanceof Float64Array)) {
+      throw new TypeError(
+        `Indicator "${name || "anonymous"}" must return a Float64Array or a record of them`,
+      );
+    }
+    let k = 0;
+    while (k < s.length && s[k] !== s[k]) k++;
+    if (k > warm) warm = k;
+  }
+  return warm;
+}
+
+/** Bars split per symbol on a shared calendar, prepared once per bars object. */
+export interface Prepared {
+  symbols: string[];
+  open: Float64Array[];
+  high: Float64Array[];
+  low: Float64Array[];
+  close: Float64Array[];
+  volume: Float64Array[];
+  dates: Int32Array[];
+  calendar: Int32Array;
+  /** Calendar index of each symbol's bars. */
+  barOf: Int32Array[];
+  cache: IndicatorCache;
+}
+
+const PREPARED = new WeakMap<object, Prepared>();
+export function prepare(bars: BarsLike): Prepared {
+  const hit = PREPARED.get(bars);
+  if (hit) return hit;
+  const ranges = bars.ranges();
+  if (ranges.size === 0) throw new ConfigError("Cannot backtest: the bars are empty");
+  const all = {
+    open: bars.open,
+    high: bars.high,
+    low: bars.low,
+    close: bars.close,
+    volume: bars.volume,
+  };
+  const dates = bars.dates;
+  const p: Prepared = {
+    symbols: [],
+    open: [],
+    high: [],
+    low: [],
+    close: [],
+    volume: [],
+    dates: [],
+    calendar: new Int32Array(),
+    barOf: [],
+    cache: new IndicatorCache(),
+  };
+  for (const [symbol, [s, e]] of ranges) {
+    if (e <= s) continue;
+    p.symbols.push(symbol);
+    p.open.push(all.open.subarray(s, e));
+    p.high.push(all.high.subarray(s, e));
+    p.low.push(all.low.subarray(s, e));
+    p.close.push(all.close.subarray(s, e));
+    p.volume.push(all.volume.subarray(s, e));
+    const d = dates.subarray(s, e);
+    for (let i = 1; i < d.length; i++) {
+      if (d[i]! <= d[i - 1]!) {
+        throw new ConfigError(
+          `Cannot backtest "${symbol}": its dates are not strictly ascending at row ${s + i}`,
+        );
+      }
+    }
+    p.dates.push(d);
+  }
+  if (p.symbols.length === 1) {
+    p.calendar = p.dates[0]!;
+    const at = new Int32Array(p.calendar.length);
+    for (let i = 0; i < at.length; i++) at[i] = i;
+    p.barOf = [at];
+  } else {
+    const days = new Set<number>();
+    for (const d of p.dates) for (const x of d) days.add(x);
+    p.calendar = Int32Array.from(days).sort();
+    const index = new Map<number, number>();
+    p.calendar.forEach((d, i) => index.set(d, i));
+    p.barOf = p.dates.map((d) => Int32Array.from(d, (x) => index.get(x)!));
+  }
+  PREPARED.set(bars, p);
+  return p;
+}
+
+function checkNumber(
+  name: string,
+  v: number | undefined,
+  lo: number,
+  hi: number,
+  loOpen = false,
+): void {
+  if (v === undefined) return;
+  if (!(typeof v === "number" && (loOpen ? v > lo : v >= lo) && v <= hi)) {
+    throw new ConfigError(
+      `Option "${name}" must be a number ${loOpen ? ">" : "≥"} ${lo}${
+        hi < Infinity ? ` and ≤ ${hi}` : ""
+      }, got ${JSON.stringify(v)}`,
+    );
+  }
+}
+
+/**
+ * Validates a run's options and resolves their defaults.
+ *
+ * @param options The run's options.
+ * @returns The settings.
+ * @throws {ConfigError} On an out-of-range number or an unknown `fillOn`.
+ */
+export function runSettings(options: SettingsOptions): RunSettings {
+  checkNumber("cash", options.cash, 0, Infinity, true);
+  checkNumber("commission", options.commission, 0, 1);
+  checkNumber("minFee", options.minFee, 0, Infinity);
+  checkNumber("slippage", options.slippage, 0, 1);
+  checkNumber("spread", options.spread, 0, 1);
+  checkNumber("size", options.size, 0, 1, true);
+  checkNumber("annualization", options.annualization, 0, Infinity, true);
+  if (options.fillOn !== undefined && options.fillOn !== "open" && options.fillOn !== "close") {
+    throw new ConfigError(
+      `Option "fillOn" must be "open" or "close", got ${JSON.stringify(options.fillOn)}`,
+    );
+  }
+  return {
+    cash: options.cash ?? 100_000,
+    commission: options.commission ?? 0,
+    minFee: options.minFee ?? 0,
+    adverse: (options.spread ?? 0) + (options.slippage ?? 0),
+    size: options.size ?? 1,
+    fillOnClose: options.fillOn === "close",
+    annualization: options.annualization ?? 252,
+  };
+}
+
+/**
+ * Buy & hold (per symbol from the close of its first warm bar, averaged) and the
+ * market series for Beta with its return for Alpha.
+ *
+ * @param p The prepared bars.
+ * @param warmOf Each symbol's warm-up (index of its first bar with every indicator defined).
+ * @param benchmark A benchmark, else the symbol's own closes (one) or an equal-weight index (many).
+ * @returns Buy & hold return, market series and market return (fractions).
+ * @throws {ConfigError} When the benchmark has no data within the calendar.
+ */
+export function marketOf(
+  p: Prepared,
+  warmOf: (s: number) => number,
+  benchmark: Benchmark | undefined,
+): { bh: number; market: ArrayLike<number>; marketReturn: number } {
+  const S = p.symbols.length, calendar = p.calendar, T = calendar.length;
+  let bh = 0;
+  let startBar = T - 1;
+  for (let s = 0; s < S; s++) {
+    const c = p.close[s]!;
+    const w = Math.min(warmOf(s), c.length - 1);
+    bh += c[c.length - 1]! / c[w]! - 1;
+    startBar = Math.min(startBar, p.barOf[s]![w]!);
+  }
+  bh /= S;
+  const market = benchmark
+    ? alignBenchmark(benchmark, calendar)
+    : S === 1
+    ? p.close[0]!
+    : equalWeightIndex(p, T);
+  const marketReturn = benchmark ? market[T - 1]! / market[startBar]! - 1 : bh;
+  return { bh, market, marketReturn };
+}
+
+/** Benchmark closes on the calendar, carried forward over its missing days. */
+function alignBenchmark(b: Benchmark, calendar: Int32Array): Float64Array {
+  const out = new Float64Array(calendar.length);
+  let k = 0;
+  let last = NaN;
+  for (let t = 0; t < calendar.length; t++) {
+    while (k < b.dates.length && b.dates[k]! <= calendar[t]!) last = b.close[k++]!;
+    out[t] = last;
+  }
+  // Before the benchmark starts: use its first value (flat).
+  const first = out.findIndex((v) => v === v);
+  if (first < 0) {
+    throw new ConfigError(`Benchmark "${b.symbol}" has no data within the backtest's dates`);
+  }
+  out.fill(out[first]!, 0, first);
+  return out;
+}
+
+/** An equal-weight index of the symbols' daily close returns (those trading that day). */
+function equalWeightIndex(p: Prepared, T: number): Float64Array {
+  const sum = new Float64Array(T), count = new Float64Array(T);
+  for (let s = 0; s < p.symbols.length; s++) {
+    const c = p.close[s]!, at = p.barOf[s]!;
+    for (let j = 1; j < c.length; j++) {
+      sum[at[j]!]! += c[j]! / c[j - 1]! - 1;
+      count[at[j]!]!++;
+    }
+  }
+  const out = new Float64Array(T);
+  out[0] = 1;
+  for (let t = 1; t < T; t++) {
+    out[t] = out[t - 1]! * (1 + (count[t]! > 0 ? sum[t]! / count[t]! : 0));
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+/** Signal strategies: the engine's signal loop against the onBar path, the rule, bad signals. */
+import { deepStrictEqual as eq, throws } from "node:assert";
+import fc from "fast-check";
+import {
+  applySignal,
+  type BacktestResult,
+  BuyAndHold,
+  type Fill,
+  MovingAverageCrossover,
+  RSIMeanReversion,
+  runBacktest,
+  type SignalContext,
+  type SignalMode,
+  type Signals,
+  SignalStrategy,
+  type StrategyClass,
+} from "../../src/backtest/mod.ts";
+import { rsi } from "../../src/indicators/rsi.ts";
+import { flat, walk } from "./_helpers.ts";
+
+/** Short-only RSI: sell short when overbought, cover when oversold. */
+class RsiShort extends SignalStrategy<{ period: number }> {
+  params = { period: 6 };
+  signals(ctx: SignalContext): Signals {
+    const r = ctx.indicator(rsi, ctx.close, this.params.period);
+    return { signal: r.map((v) => (v > 65 ? -1 : v < 35 ? 1 : 0)), mode: "short" };
+  }
+}
+
+/**
+ * The same strategy run through `onBar` bar by bar: a strategy that listens to
+ * fills takes the engine's general loop (its `onBar` applies the same rule).
+ */
+function viaOnBar(Strat: StrategyClass): StrategyClass {
+  const C = Strat as unknown as new () => RsiShort;
+  return class extends C {
+    override onOrderFilled(_fill: Fill): void {}
+  } as unknown as StrategyClass;
+}
+
+/** Everything a run returns, as plain data (orders by what they were and became). */
+function summary(r: BacktestResult) {
+  return {
+    stats: r.stats,
+    equity: Array.from(r.equity),
+    trades: r.trades,
+    openTrades: r.openTrades,
+    transactions: r.transactions,
+    orders: r.orders.map((o) => [o.id, o.side, o.kind, o.placedAt, o.onClose, o.status]),
+  };
+}
+
+const CASES: [string, StrategyClass, Record<string, number | boolean>][] = [
+  ["ma long", MovingAverageCrossover as unknown as StrategyClass, { fast: 3, slow: 9 }],
+  ["ma reverse", MovingAverageCrossover as unknown as StrategyClass, {
+    fast: 4,
+    slow: 11,
+    short: true,
+  }],
+  ["rsi", RSIMeanReversion as unknown as StrategyClass, {
+    period: 5,
+    oversold: 40,
+    overbought: 60,
+  }],
+  ["rsi short", RsiShort as unknown as StrategyClass, { period: 6 }],
+  ["buy & hold", BuyAndHold as unknown as StrategyClass, {}],
+];
+
+Deno.test("property: the signal loop and onBar give identical runs (fills, trades, equity, stats, orders)", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 1e6 }),
+      fc.integer({ min: 20, max: 300 }),
+      fc.record({
+        cash: fc.constantFrom(100, 5_000, 100_000),
+        commission: fc.double({ min: 0, max: 0.01, noNaN: true }),
+        minFee: fc.constantFrom(0, 10, 60),
+        slippage: fc.double({ min: 0, max: 0.005, noNaN: true }),
+        spread: fc.double({ min: 0, max: 0.005, noNaN: true }),
+        size: fc.constantFrom(1, 0.5, 0.1),
+        fillOn: fc.constantFrom("open" as const, "close" as const),
+        keepOpen: fc.boolean(),
+      }),
+      (seed, n, options) => {
+        const bars = walk(n, seed);
+        for (const [name, Strat, params] of CASES) {
+          const fast = runBacktest(bars, Strat, { ...options, params });
+          const slow = runBacktest(bars, viaOnBar(Strat), { ...options, params });
+          eq(summary(fast), summary(slow), name);
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("applySignal: the rule per mode and position", () => {
+  const table: [SignalMode, number, number, string][] = [
+    ["long", 1, 0, "buy"],
+    ["long", 1, 5, ""],
+    ["long", -1, 5, "close"],
+    ["long", -1, 0, ""],
+    ["long", NaN, 0, ""],
+    ["short", -1, 0, "sell"],
+    ["short", 1, -5, "close"],
+    ["short", -1, -5, ""],
+    ["short", 1, 0, ""],
+    ["reverse", 1, 0, "buy"],
+    ["reverse", 1, -5, "close buy"],
+    ["reverse", 1, 5, "close buy"],
+    ["reverse", -1, 5, "close sell"],
+    ["reverse", 0, 5, ""],
+  ];
+  for (const [mode, signal, position, want] of table) {
+    const placed: string[] = [];
+    const entry = {
+      buy: () => (placed.push("buy"), undefined as never),
+      sell: () => (placed.push("sell"), undefined as never),
+      closePosition: () => (placed.push("close"), undefined as never),
+    };
+    applySignal(mode, signal, position, entry);
+    eq(placed.join(" "), want, `${mode} ${signal} at ${position}`);
+  }
+});
+
+Deno.test("signals(): a wrong length or mode is a clear error", () => {
+  const bars = flat([1, 2, 3, 4]);
+  class Short extends SignalStrategy<Record<string, never>> {
+    params = {};
+    signals(): Signals {
+      return { signal: new Float64Array(3), mode: "long" };
+    }
+  }
+  throws(
+    () => runBacktest(bars, Short),
+    /Short\.signals\(\) must return \{ signal: Float64Array \} as long as the bars \(4\)/,
+  );
+  class Odd extends SignalStrategy<Record<string, never>> {
+    params = {};
+    signals(): Signals {
+      return { signal: new Float64Array(4), mode: "sideways" as SignalMode };
+    }
+  }
+  throws(
+    () => runBacktest(bars, Odd),
+    /Odd\.signals\(\) returned mode "sideways"; expected "long", "short" or "reverse"/,
+  );
+});
