@@ -20,7 +20,7 @@ export async function runCli(main: () => Promise<number>): Promise<never> {
   } catch (err) {
     if (
       err instanceof ConfigError || err instanceof LakeError || err instanceof FetchError ||
-      err instanceof RangeError || (err instanceof TypeError && isArgError(err))
+      err instanceof RangeError
     ) {
       console.error(`error: ${oneLine(err.message)}`);
       code = 2;
@@ -34,12 +34,6 @@ export async function runCli(main: () => Promise<number>): Promise<never> {
 /** Folds a multi-line message (e.g. DuckDB's, with its caret) into one line. */
 function oneLine(message: string): string {
   return message.split("\n").map((l) => l.trim()).filter((l) => l && !/^\^+$/.test(l)).join(" | ");
-}
-
-function isArgError(err: TypeError): boolean {
-  // node:util parseArgs throws TypeErrors with these codes for unknown or malformed flags.
-  const code = (err as TypeError & { code?: string }).code ?? "";
-  return code.startsWith("ERR_PARSE_ARGS");
 }
 
 /**

@@ -14,7 +14,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { type BarsLike, PlainBars, readCsvBars } from "../core/csv_bars.ts";
 import { formatDate, resolveRange } from "../core/dates.ts";
 import { ConfigError } from "../core/errors.ts";
@@ -30,6 +29,7 @@ import { didYouMean, type ParamValue, type StrategyClass } from "../backtest/str
 import { STRATEGIES } from "../backtest/strategies/mod.ts";
 import { type Grid, range, sweep, type SweepResult } from "../backtest/sweep.ts";
 import { formatRows, runCli } from "./_cli.ts";
+import { type FlagValues, parseFlags } from "./_flags.ts";
 
 const USAGE = `usage: deno task backtest [flags]
 
@@ -81,30 +81,13 @@ const FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-type Values = ReturnType<typeof parse>;
+type Values = FlagValues<typeof FLAGS>;
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? "";
-    const msg = (err as Error).message;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      const flag = /'([^']+)'/.exec(msg)?.[1] ?? msg;
-      const hint = didYouMean(flag.replace(/^-+/, "").replace(/=.*/, ""), Object.keys(FLAGS));
-      throw new ConfigError(`Unknown flag "${flag}"${hint.replace('"', '"--')}; see --help`);
-    }
-    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-      const arg = /'([^']+)'/.exec(msg)?.[1] ?? msg;
-      throw new ConfigError(
-        `Unexpected argument "${arg}": every value needs its flag, e.g. --symbols BHP; see --help`,
-      );
-    }
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      throw new ConfigError(`${msg.split("\n")[0]}; see --help`);
-    }
-    throw err;
-  }
+function parse(args: string[]): Values {
+  return parseFlags(args, FLAGS, {
+    suggest: didYouMean,
+    positionalHint: ": every value needs its flag, e.g. --symbols BHP",
+  }).values;
 }
 
 function num(
@@ -186,8 +169,11 @@ async function loadStrategy(name: string): Promise<StrategyClass> {
     } catch (err) {
       throw new ConfigError(`Strategy file "${name}" is not valid JSON: ${(err as Error).message}`);
     }
-    // Loaded only for JSON strategies: CSV sweeps of shipped strategies start without it.
-    const { compositeStrategy } = await import("../backtest/composite.ts");
+    // Loaded only for JSON strategies. The URL specifier is deliberate: Deno cannot
+    // analyse it, so it does not load the module at start-up (see loadLake).
+    const { compositeStrategy } = await dynamicImport<typeof import("../backtest/composite.ts")>(
+      "../backtest/composite.ts",
+    );
     return compositeStrategy(spec);
   }
   const names = Object.keys(STRATEGIES);
@@ -219,6 +205,17 @@ function sliceDates(bars: BarsLike, start: number, end: number): PlainBars {
   });
 }
 
+/**
+ * Imports a module of this package only when called. A literal `import("…")` is
+ * statically analysable, so Deno builds its whole module graph before `main` runs:
+ * for `../lake/lake.ts` that is apache-arrow and DuckDB, about 80 ms of every start-up
+ * even for `--csv` runs that never open a lake. A computed URL is not analysed; the
+ * type parameter (a type-only import, erased at run time) keeps the result checked.
+ */
+function dynamicImport<M>(relative: string): Promise<M> {
+  return import(new URL(relative, import.meta.url).href) as Promise<M>;
+}
+
 interface Loaded {
   bars: BarsLike;
   benchmark?: Benchmark;
@@ -239,7 +236,7 @@ async function loadBars(values: Values): Promise<Loaded> {
     if (bars.length === 0) throw new ConfigError(`No bars in "${values.csv}" from ${span}`);
     return { bars, source: values.csv };
   }
-  const { openLake } = await import("../lake/lake.ts");
+  const { openLake } = await dynamicImport<typeof import("../lake/lake.ts")>("../lake/lake.ts");
   const lake = await openLake(values.lake);
   try {
     const available = await lake.symbols();

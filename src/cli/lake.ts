@@ -12,10 +12,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import type { Table } from "apache-arrow";
 import { ConfigError } from "../core/errors.ts";
 import { formatRows, runCli } from "./_cli.ts";
+import { parseFlags } from "./_flags.ts";
 
 const HELP = `usage: deno task lake [options] <command>
 
@@ -68,20 +68,15 @@ function cell(value: unknown, type: string): string {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: {
-      lake: { type: "string" },
-      engine: { type: "string" },
-      endpoint: { type: "string" },
-      "cache-dir": { type: "string" },
-      json: { type: "boolean", default: false },
-      "max-rows": { type: "string", default: "50" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseFlags(Deno.args, {
+    lake: { type: "string" },
+    engine: { type: "string" },
+    endpoint: { type: "string" },
+    "cache-dir": { type: "string" },
+    json: { type: "boolean", default: false },
+    "max-rows": { type: "string", default: "50" },
+    help: { type: "boolean", short: "h", default: false },
+  }, { positionals: true, noun: "option" });
   if (values.help) {
     console.log(HELP);
     return 0;

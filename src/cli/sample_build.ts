@@ -5,10 +5,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../core/errors.ts";
 import { runCli } from "./_cli.ts";
+import { parseFlags } from "./_flags.ts";
 
 const HELP = `usage: deno task sample:build [--data <dir>] [--lake <dir>]
 
@@ -16,15 +16,11 @@ const HELP = `usage: deno task sample:build [--data <dir>] [--lake <dir>]
   --lake <dir>   the lake to (re)build (default data-cache/lake)`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      data: { type: "string" },
-      lake: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseFlags(Deno.args, {
+    data: { type: "string" },
+    lake: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  }, { noun: "option", positionalHint: ": this command takes only flags" });
   if (values.help) {
     console.log(HELP);
     return 0;

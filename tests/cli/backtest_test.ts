@@ -94,3 +94,65 @@ Deno.test("cli with no flags runs MA crossover on the sample lake's CBA.AX again
   eq(bad.code, 2);
   ok(/^error: Unknown symbol "NOPE9.AX" in the lake/.test(bad.stderr), bad.stderr);
 });
+
+Deno.test("cli: malformed flags get exact one-line messages and exit code 2", async () => {
+  const cases: [string[], string][] = [
+    [["--fsat", "3"], 'Unknown flag "--fsat"; see --help'],
+    [["--JSON"], 'Unknown flag "--JSON" (did you mean "--json"?); see --help'],
+    [["--sweeep=fast=5:9"], 'Unknown flag "--sweeep" (did you mean "--sweep"?); see --help'],
+    [["-x"], 'Unknown flag "-x"; see --help'],
+    [
+      ["--csv", CSV, "extra"],
+      'Unexpected argument "extra": every value needs its flag, e.g. --symbols BHP; see --help',
+    ],
+    [["--csv"], "Missing value for --csv; see --help"],
+    [
+      ["--commission", "-1"],
+      'Missing value for --commission: "-1" looks like a flag (write --commission=-1 if it is the value); see --help',
+    ],
+    [["--json=yes"], 'Flag --json takes no value, got "--json=yes"; see --help'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(...args);
+    eq([r.code, r.stdout, r.stderr], [2, "", `error: ${message}\n`], args.join(" "));
+  }
+});
+
+Deno.test("cli --help prints the usage and exits 0; flags given with = work too", async () => {
+  for (const flag of ["--help", "-h"]) {
+    const r = await run(flag);
+    eq([r.code, r.stderr], [0, ""]);
+    ok(r.stdout.startsWith("usage: deno task backtest [flags]\n"), r.stdout);
+  }
+  const r = await run(`--csv=${CSV}`, "--params=fast=10,slow=30", "--commission=0.002", "--json");
+  eq(r.code, 0, r.stderr);
+  eq(JSON.parse(r.stdout).stats["# Trades"], 9);
+});
+
+Deno.test("cli start-up loads neither the lake, npm packages nor node: builtins", async () => {
+  // Deno loads a script's whole static graph, literal dynamic imports included, before
+  // it runs; only `code` edges count (type-only imports are erased).
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", CLI],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  eq(out.code, 0, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: { specifier: string; dependencies?: { code?: { specifier: string } }[] }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const loaded = new Set<string>();
+  const visit = (spec: string) => {
+    if (loaded.has(spec)) return;
+    loaded.add(spec);
+    for (const d of bySpecifier.get(spec)?.dependencies ?? []) if (d.code) visit(d.code.specifier);
+  };
+  for (const root of info.roots) visit(root);
+  const heavy = [...loaded].filter((s) =>
+    s.startsWith("npm:") || s.startsWith("node:") || s.includes("/src/lake/")
+  );
+  eq(heavy, []);
+  ok(loaded.size > 10, `the walk found the CLI's own graph: ${loaded.size} modules`);
+});
