@@ -21,7 +21,6 @@
  * @module
  */
 
-import type { Order } from "./broker.ts";
 import {
   type BarContext,
   type IndicatorOutput,
@@ -73,14 +72,14 @@ export interface SignalContext {
   indicator<A extends unknown[], R extends IndicatorOutput>(fn: (...args: A) => R, ...args: A): R;
 }
 
-/** Order entry as both the `onBar` context and the engine's signal loop offer it. */
+/** Order entry as the `onBar` context, the engine's signal loop and a sweep's fast path offer it. */
 export interface OrderEntry {
   /** Places a market buy. */
-  buy(): Order;
+  buy(): unknown;
   /** Places a market sell. */
-  sell(): Order;
+  sell(): unknown;
   /** Places a market order closing the whole position. */
-  closePosition(): Order;
+  closePosition(): unknown;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   runBacktest,
 } from "./engine.ts";
 import { type NumericStatKey, STAT_KEYS, type Stats } from "./metrics.ts";
+import { SignalRuns, signalRunsApply } from "./signal_runs.ts";
 import {
   didYouMean,
   mergeParams,
@@ -214,12 +215,30 @@ export function sweepChunk(
   cache: IndicatorCache,
   onRow?: (k: number, stats: Stats) => void,
 ): void {
-  let equityBuffer: Float64Array | undefined;
-  for (let k = 0; k < combos.length; k++) {
-    const r = runBacktest(bars, Strat, { ...options, params: combos[k]!, cache, equityBuffer });
-    equityBuffer = r.equity;
-    onRow?.(k, r.stats);
+  const row = rowRunner(bars, Strat, options, cache);
+  for (let k = 0; k < combos.length; k++) onRow?.(k, row(combos[k]!));
+}
+
+/**
+ * The stats of one combination: a one-symbol signal strategy takes the
+ * stats-only path ({@link SignalRuns}, identical stats), anything else a full run.
+ */
+function rowRunner(
+  bars: BarsLike,
+  Strat: StrategyClass,
+  options: Omit<BacktestOptions, "params" | "cache">,
+  cache: IndicatorCache,
+): (params: Params) => Stats {
+  if (signalRunsApply(bars, Strat)) {
+    const runs = new SignalRuns(bars, Strat, options, cache);
+    return (params) => runs.stats(params);
   }
+  let equityBuffer: Float64Array | undefined;
+  return (params) => {
+    const r = runBacktest(bars, Strat, { ...options, params, cache, equityBuffer });
+    equityBuffer = r.equity;
+    return r.stats;
+  };
 }
 
 /**
@@ -301,20 +320,14 @@ export async function sweep(
   if (!ref) workers = 0;
   workers = Math.min(workers, total);
   let bestIndex = -1;
-  let best: BacktestResult | undefined;
+  const cache = new IndicatorCache();
   if (workers <= 1) {
     workers = 0;
-    const cache = new IndicatorCache();
+    const row = rowRunner(bars, Strat, btOptions, cache);
     const step = Math.max(1, Math.floor(total / 100));
-    let equityBuffer: Float64Array | undefined;
     for (let k = 0; k < total; k++) {
-      const r = runBacktest(bars, Strat, { ...btOptions, params: combos[k]!, cache, equityBuffer });
-      equityBuffer = r.equity;
-      stats[k] = r.stats;
-      if (bestIndex < 0 || better(r.stats[maximize], stats[bestIndex]![maximize])) {
-        bestIndex = k;
-        best = { ...r, equity: r.equity.slice() };
-      }
+      const st = stats[k] = row(combos[k]!);
+      if (bestIndex < 0 || better(st[maximize], stats[bestIndex]![maximize])) bestIndex = k;
       if (onProgress && ((k + 1) % step === 0 || k + 1 === total)) onProgress(k + 1, total);
     }
   } else {
@@ -322,13 +335,14 @@ export async function sweep(
     for (let k = 0; k < total; k++) {
       if (bestIndex < 0 || better(stats[k]![maximize], stats[bestIndex]![maximize])) bestIndex = k;
     }
-    best = runBacktest(bars, Strat, { ...btOptions, params: combos[bestIndex]! });
   }
+  // The best combination in full (equity, trades, orders): one more run.
+  const best = runBacktest(bars, Strat, { ...btOptions, params: combos[bestIndex]!, cache });
   const rows = combos.map((params, k) => ({ params, stats: stats[k]! }));
   return {
     maximize,
     rows,
-    best: best!,
+    best,
     skipped,
     workers,
     sortBy(key: NumericStatKey, descending = true): SweepRow[] {

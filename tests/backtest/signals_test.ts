@@ -1,5 +1,6 @@
 /** Signal strategies: the engine's signal loop against the onBar path, the rule, bad signals. */
-import { deepStrictEqual as eq, throws } from "node:assert";
+import { deepStrictEqual as eq, ok, throws } from "node:assert";
+import { PlainBars } from "../../src/core/csv_bars.ts";
 import fc from "fast-check";
 import {
   applySignal,
@@ -15,6 +16,8 @@ import {
   SignalStrategy,
   type StrategyClass,
 } from "../../src/backtest/mod.ts";
+import { IndicatorCache } from "../../src/backtest/engine.ts";
+import { SignalRuns, signalRunsApply } from "../../src/backtest/signal_runs.ts";
 import { rsi } from "../../src/indicators/rsi.ts";
 import { flat, walk } from "./_helpers.ts";
 
@@ -50,6 +53,17 @@ function summary(r: BacktestResult) {
   };
 }
 
+const RUN_OPTIONS = fc.record({
+  cash: fc.constantFrom(100, 5_000, 100_000),
+  commission: fc.double({ min: 0, max: 0.01, noNaN: true }),
+  minFee: fc.constantFrom(0, 10, 60),
+  slippage: fc.double({ min: 0, max: 0.005, noNaN: true }),
+  spread: fc.double({ min: 0, max: 0.005, noNaN: true }),
+  size: fc.constantFrom(1, 0.5, 0.1),
+  fillOn: fc.constantFrom("open" as const, "close" as const),
+  keepOpen: fc.boolean(),
+});
+
 const CASES: [string, StrategyClass, Record<string, number | boolean>][] = [
   ["ma long", MovingAverageCrossover as unknown as StrategyClass, { fast: 3, slow: 9 }],
   ["ma reverse", MovingAverageCrossover as unknown as StrategyClass, {
@@ -71,16 +85,7 @@ Deno.test("property: the signal loop and onBar give identical runs (fills, trade
     fc.property(
       fc.integer({ min: 1, max: 1e6 }),
       fc.integer({ min: 20, max: 300 }),
-      fc.record({
-        cash: fc.constantFrom(100, 5_000, 100_000),
-        commission: fc.double({ min: 0, max: 0.01, noNaN: true }),
-        minFee: fc.constantFrom(0, 10, 60),
-        slippage: fc.double({ min: 0, max: 0.005, noNaN: true }),
-        spread: fc.double({ min: 0, max: 0.005, noNaN: true }),
-        size: fc.constantFrom(1, 0.5, 0.1),
-        fillOn: fc.constantFrom("open" as const, "close" as const),
-        keepOpen: fc.boolean(),
-      }),
+      RUN_OPTIONS,
       (seed, n, options) => {
         const bars = walk(n, seed);
         for (const [name, Strat, params] of CASES) {
@@ -91,6 +96,63 @@ Deno.test("property: the signal loop and onBar give identical runs (fills, trade
       },
     ),
     { numRuns: 60 },
+  );
+});
+
+Deno.test("property: a sweep's stats-only runs give runBacktest's stats bit for bit", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 1e6 }),
+      fc.integer({ min: 20, max: 300 }),
+      RUN_OPTIONS,
+      fc.boolean(),
+      (seed, n, options, withBenchmark) => {
+        const bars = walk(n, seed);
+        // A benchmark that starts after the bars and misses days.
+        const index = walk(n, seed + 1, "^INDEX", bars.dates[3]!);
+        const benchmark = withBenchmark
+          ? { symbol: "^INDEX", dates: index.dates, close: index.close }
+          : undefined;
+        for (const [name, Strat, params] of CASES) {
+          ok(signalRunsApply(bars, Strat), name);
+          const runs = new SignalRuns(bars, Strat, { ...options, benchmark }, new IndicatorCache());
+          const full = runBacktest(bars, Strat, { ...options, benchmark, params });
+          eq(runs.stats(full.params), full.stats, name);
+          // Runs reuse their buffers: a second run of the same parameters agrees too.
+          eq(runs.stats(full.params), full.stats, `${name}, again`);
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("stats-only runs apply to one symbol and a signal strategy that ignores fills", () => {
+  const one = walk(50, 3);
+  ok(!signalRunsApply(one, viaOnBar(MovingAverageCrossover as unknown as StrategyClass)));
+  const two = new PlainBars({
+    symbol: [["A", 0, 50], ["B", 50, 100]],
+    dates: Int32Array.from({ length: 100 }, (_, i) => i % 50),
+    open: new Float64Array(100).fill(1),
+    high: new Float64Array(100).fill(1),
+    low: new Float64Array(100).fill(1),
+    close: new Float64Array(100).fill(1),
+    volume: new Float64Array(100).fill(1),
+  });
+  ok(!signalRunsApply(two, BuyAndHold as unknown as StrategyClass));
+  throws(
+    () => new SignalRuns(two, BuyAndHold as unknown as StrategyClass, {}, new IndicatorCache()),
+    /SignalRuns needs one symbol and a signal strategy that does not listen to fills/,
+  );
+  throws(
+    () =>
+      new SignalRuns(
+        one,
+        BuyAndHold as unknown as StrategyClass,
+        { commission: 2 },
+        new IndicatorCache(),
+      ),
+    /Option "commission" must be a number ≥ 0 and ≤ 1, got 2/,
   );
 });
 
