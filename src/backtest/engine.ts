@@ -102,6 +102,15 @@ export interface BacktestResult {
  * (runs are synchronous, so two never interleave); reset to NaN at each run.
  */
 const REVEAL_POOL = new WeakMap<Float64Array, Float64Array>();
+/** Signal buffers by symbol close series, reused the same way (zeroed at each run). */
+const SIGNAL_POOL = new WeakMap<Float64Array, Float64Array>();
+
+/** The pool's buffer for a series (as long as it), created on first use. */
+function pooled(pool: WeakMap<Float64Array, Float64Array>, src: Float64Array): Float64Array {
+  let buf = pool.get(src);
+  if (!buf) pool.set(src, buf = new Float64Array(src.length));
+  return buf;
+}
 
 /** Per-symbol state of a run: the context objects the strategy sees. */
 class SymbolContext implements InitContext, BarContext {
@@ -146,8 +155,7 @@ class SymbolContext implements InitContext, BarContext {
   #reveal(src: Float64Array): Float64Array {
     let dst = this.#revealed.get(src);
     if (!dst) {
-      dst = REVEAL_POOL.get(src);
-      if (!dst) REVEAL_POOL.set(src, dst = new Float64Array(src.length));
+      dst = pooled(REVEAL_POOL, src);
       dst.fill(NaN);
       // Reveal what is already known (bars up to the current one).
       if (!this.inInit) dst.set(src.subarray(0, this.i + 1));
@@ -262,8 +270,10 @@ export function runBacktest<P extends Params>(
     params ??= mergeParams(name, strat.params, options.params, (q) => strat.validate(q));
     strat.params = { ...params };
     const ctx = new SymbolContext(p, s, broker, cache);
-    ctx.reveal = !(strat instanceof SignalStrategy);
-    strat.init(ctx);
+    if (strat instanceof SignalStrategy) {
+      ctx.reveal = false;
+      strat.computeSignals(ctx, pooled(SIGNAL_POOL, ctx.full.close));
+    } else strat.init(ctx);
     ctx.inInit = false;
     strategies.push(strat);
     ctxs.push(ctx);
@@ -449,7 +459,7 @@ function runSignals(
   const positions = portfolio.positions;
   const equity = portfolio.equity;
   const o = p.open[0]!, h = p.high[0]!, l = p.low[0]!, c = p.close[0]!;
-  const { signal, mode } = strat.computed;
+  const { signal, mode } = strat;
   const entry = new SignalEntry(broker);
   const T = c.length;
   // Cash and position change only in fills (inside atOpen/atClose): kept in locals between them.

@@ -238,6 +238,7 @@ export class SignalRuns {
   readonly #ctx: WholeSeries;
   readonly #account: Account;
   readonly #equity: Float64Array;
+  readonly #signal: Float64Array;
 
   /**
    * @param bars One symbol's bars.
@@ -266,6 +267,7 @@ export class SignalRuns {
     this.#ctx = new WholeSeries(this.#p, cache);
     this.#account = new Account(this.#settings, this.#p.calendar);
     this.#equity = new Float64Array(this.#p.calendar.length);
+    this.#signal = new Float64Array(this.#p.calendar.length);
   }
 
   /**
@@ -280,8 +282,8 @@ export class SignalRuns {
     const strat = new this.#Strat() as SignalStrategy;
     strat.params = { ...params };
     ctx.warm = 0;
-    strat.init(ctx);
-    const { signal, mode } = strat.computed;
+    strat.computeSignals(ctx, this.#signal);
+    const { signal, mode } = strat;
     const st = ctx.warm + 1;
     const o = p.open[0]!, c = p.close[0]!;
     const T = c.length;

@@ -1,8 +1,9 @@
 /**
  * Signal strategies: a strategy whose decisions are one vectorised signal
- * series — `+1` buy, `−1` sell, `0` (or NaN) nothing per bar — computed once in
- * {@link SignalStrategy.signals} over the whole series, plus a position rule
- * (`"long"`, `"short"` or `"reverse"`). The shipped MA crossover, golden cross,
+ * series — `+1` buy, `−1` sell, `0` (or NaN) nothing per bar — written once by
+ * {@link SignalStrategy.signals} over the whole series into a buffer the engine
+ * provides (reused from run to run), plus a position rule (`"long"`, `"short"`
+ * or `"reverse"`). The shipped MA crossover, golden cross,
  * RSI mean reversion and buy-and-hold are signal strategies.
  *
  * Why: the engine can then run a one-symbol backtest without an `onBar` call per
@@ -36,17 +37,6 @@ import {
  * - `"reverse"`: `+1` closes any position and buys; `−1` closes any position and sells short.
  */
 export type SignalMode = "long" | "short" | "reverse";
-
-/** The whole-series decisions of a {@link SignalStrategy}. */
-export interface Signals {
-  /**
-   * Per bar of the symbol: `+1` buy, `−1` sell, `0` or NaN nothing; as long as the
-   * symbol's bars (e.g. `crosses(fast, slow)` from the indicators).
-   */
-  signal: Float64Array;
-  /** How a signal turns into orders, by position. */
-  mode: SignalMode;
-}
 
 /** What {@link SignalStrategy.signals} receives: whole series and whole-series indicators. */
 export interface SignalContext {
@@ -125,6 +115,10 @@ export function applySignal(
   } else if (position < 0 && signal > 0) entry.closePosition();
 }
 
+/** The modes a signal strategy may return. */
+const MODES: readonly string[] = ["long", "short", "reverse"];
+const NO_SIGNAL = new Float64Array(0);
+
 /**
  * Base class of signal strategies: implement {@link SignalStrategy.signals}
  * (and `params`, optionally `validate`); `init` and `onBar` are provided. With
@@ -133,20 +127,19 @@ export function applySignal(
  *
  * @example
  * ```ts
- * import { SignalStrategy, type SignalContext, type Signals } from "./signals.ts";
+ * import { SignalStrategy, type SignalContext, type SignalMode } from "./signals.ts";
  * import { runBacktest } from "./engine.ts";
  * import { sma } from "../indicators/sma.ts";
  * import { PlainBars } from "../core/csv_bars.ts";
  *
  * class AboveSma extends SignalStrategy<{ period: number }> {
  *   params = { period: 20 };
- *   signals(ctx: SignalContext): Signals {
+ *   signals(ctx: SignalContext, signal: Float64Array): SignalMode {
  *     const avg = ctx.indicator(sma, ctx.close, this.params.period);
- *     const signal = new Float64Array(ctx.close.length);
  *     for (let i = 0; i < signal.length; i++) {
  *       signal[i] = ctx.close[i]! > avg[i]! ? 1 : ctx.close[i]! < avg[i]! ? -1 : 0;
  *     }
- *     return { signal, mode: "long" };
+ *     return "long";
  *   }
  * }
  * const c = Float64Array.from({ length: 200 }, (_, i) => 100 + 10 * Math.sin(i / 9));
@@ -157,38 +150,50 @@ export function applySignal(
  * ```
  */
 export abstract class SignalStrategy<P extends Params = Params> extends Strategy<P> {
-  /** The signals of the symbol this instance trades (set by `init`). */
-  computed: Signals = { signal: new Float64Array(), mode: "long" };
+  /** The signal of the symbol this instance trades (set before its first bar). */
+  signal: Float64Array = NO_SIGNAL;
+  /** Its position rule. */
+  mode: SignalMode = "long";
 
   /**
-   * The decisions over the whole series: `signal[i]` may use bars `≤ i` only.
+   * Writes the decisions over the whole series: `signal[i]` may use bars `≤ i` only.
    *
    * @param ctx Whole series and whole-series indicators.
-   * @returns The signal per bar (as long as the series) and the position rule.
+   * @param signal Where to write: as long as the series, all zeros (no signal).
+   * @returns The position rule.
    */
-  abstract signals(ctx: SignalContext): Signals;
+  abstract signals(ctx: SignalContext, signal: Float64Array): SignalMode;
 
   /**
-   * Computes the signals (the engine passes whole-series indicators to a signal strategy).
+   * Computes the signal into `buffer` (what the engine calls, with a buffer it reuses).
    *
-   * @param ctx The init context.
-   * @throws {TypeError} When `signals()` returns something else than a `Float64Array` as long as the bars, or an unknown mode.
+   * @param ctx Whole series and whole-series indicators.
+   * @param buffer As long as the series. @default {a new buffer}
+   * @throws {TypeError} When `signals()` returns an unknown mode.
    */
-  override init(ctx: InitContext): void {
-    const s = this.signals(ctx);
-    if (!(s?.signal instanceof Float64Array) || s.signal.length !== ctx.close.length) {
-      throw new TypeError(
-        `${this.constructor.name}.signals() must return { signal: Float64Array } as long as the bars (${ctx.close.length})`,
-      );
-    }
-    if (s.mode !== "long" && s.mode !== "short" && s.mode !== "reverse") {
+  computeSignals(ctx: SignalContext, buffer?: Float64Array): void {
+    const signal = buffer ?? new Float64Array(ctx.close.length);
+    if (buffer) signal.fill(0);
+    const mode = this.signals(ctx, signal);
+    if (!MODES.includes(mode)) {
       throw new TypeError(
         `${this.constructor.name}.signals() returned mode ${
-          JSON.stringify(s.mode)
+          JSON.stringify(mode)
         }; expected "long", "short" or "reverse"`,
       );
     }
-    this.computed = s;
+    this.signal = signal;
+    this.mode = mode;
+  }
+
+  /**
+   * Computes the signal into a new buffer (the engine calls {@link computeSignals} instead).
+   *
+   * @param ctx The init context (whole series).
+   * @throws {TypeError} When `signals()` returns an unknown mode.
+   */
+  override init(ctx: InitContext): void {
+    this.computeSignals(ctx);
   }
 
   /**
@@ -197,6 +202,6 @@ export abstract class SignalStrategy<P extends Params = Params> extends Strategy
    * @param ctx The bar context.
    */
   onBar(ctx: BarContext): void {
-    applySignal(this.computed.mode, this.computed.signal[ctx.i]!, ctx.position, ctx);
+    applySignal(this.mode, this.signal[ctx.i]!, ctx.position, ctx);
   }
 }

@@ -8,7 +8,7 @@ import {
   range,
   runBacktest,
   type SignalContext,
-  type Signals,
+  type SignalMode,
   type StrategyClass,
   sweep,
   validateComposite,
@@ -71,13 +71,13 @@ Deno.test("sweep: grid skips inadmissible combinations; indicators computed once
   const counting = (v: Float64Array, p: number) => (calls++, sma(v, p));
   // The MA crossover's own signals, with its SMA swapped for the counting one.
   class Counted extends MovingAverageCrossover {
-    override signals(ctx: SignalContext): Signals {
+    override signals(ctx: SignalContext, signal: Float64Array): SignalMode {
       return super.signals({
         ...ctx,
         close: ctx.close,
         indicator: ((fn: (...a: unknown[]) => Float64Array, ...args: unknown[]) =>
           ctx.indicator(fn === (sma as unknown) ? counting as never : fn, ...args)) as never,
-      });
+      }, signal);
     }
   }
   const grid = { fast: range(5, 20, 5), slow: range(10, 40, 10) };

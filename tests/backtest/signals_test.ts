@@ -12,7 +12,6 @@ import {
   runBacktest,
   type SignalContext,
   type SignalMode,
-  type Signals,
   SignalStrategy,
   type StrategyClass,
 } from "../../src/backtest/mod.ts";
@@ -24,9 +23,10 @@ import { flat, walk } from "./_helpers.ts";
 /** Short-only RSI: sell short when overbought, cover when oversold. */
 class RsiShort extends SignalStrategy<{ period: number }> {
   params = { period: 6 };
-  signals(ctx: SignalContext): Signals {
+  signals(ctx: SignalContext, signal: Float64Array): SignalMode {
     const r = ctx.indicator(rsi, ctx.close, this.params.period);
-    return { signal: r.map((v) => (v > 65 ? -1 : v < 35 ? 1 : 0)), mode: "short" };
+    r.forEach((v, i) => (signal[i] = v > 65 ? -1 : v < 35 ? 1 : 0));
+    return "short";
   }
 }
 
@@ -185,26 +185,39 @@ Deno.test("applySignal: the rule per mode and position", () => {
   }
 });
 
-Deno.test("signals(): a wrong length or mode is a clear error", () => {
+Deno.test("signals(): an unknown mode is a clear error", () => {
   const bars = flat([1, 2, 3, 4]);
-  class Short extends SignalStrategy<Record<string, never>> {
-    params = {};
-    signals(): Signals {
-      return { signal: new Float64Array(3), mode: "long" };
-    }
-  }
-  throws(
-    () => runBacktest(bars, Short),
-    /Short\.signals\(\) must return \{ signal: Float64Array \} as long as the bars \(4\)/,
-  );
   class Odd extends SignalStrategy<Record<string, never>> {
     params = {};
-    signals(): Signals {
-      return { signal: new Float64Array(4), mode: "sideways" as SignalMode };
+    signals(): SignalMode {
+      return "sideways" as SignalMode;
     }
   }
   throws(
     () => runBacktest(bars, Odd),
     /Odd\.signals\(\) returned mode "sideways"; expected "long", "short" or "reverse"/,
   );
+  throws(
+    () => new SignalRuns(bars, Odd, {}, new IndicatorCache()).stats({}),
+    /Odd\.signals\(\) returned mode "sideways"/,
+  );
+});
+
+Deno.test("signals() writes into a zeroed buffer reused from run to run", () => {
+  const bars = walk(60, 9);
+  const seen: Float64Array[] = [];
+  class Once extends SignalStrategy<{ at: number }> {
+    params = { at: 5 };
+    signals(_ctx: SignalContext, signal: Float64Array): SignalMode {
+      ok(signal.every((v) => v === 0)); // the previous run's signal is gone
+      seen.push(signal);
+      signal[this.params.at] = 1;
+      return "long";
+    }
+  }
+  const runs = new SignalRuns(bars, Once as unknown as StrategyClass, {}, new IndicatorCache());
+  const a = runs.stats({ at: 5 }), b = runs.stats({ at: 20 });
+  eq(seen[0], seen[1]);
+  ok(a["Exposure Time [%]"] > b["Exposure Time [%]"]);
+  eq(a, runBacktest(bars, Once as unknown as StrategyClass, { params: { at: 5 } }).stats);
 });

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type SignalContext, type Signals, SignalStrategy } from "../signals.ts";
+import { type SignalMode, SignalStrategy } from "../signals.ts";
 
 /**
  * Buys on the first bar it sees (all-in by default) and holds to the end.
@@ -23,10 +23,12 @@ export class BuyAndHold extends SignalStrategy<Record<string, never>> {
    * A buy signal on every bar (long-only): it buys when flat, so an order the cash
    * cannot fill is tried again on the next bar.
    *
-   * @param ctx Whole series.
-   * @returns The signal and its position rule.
+   * @param _ctx Whole series.
+   * @param signal Where to write the signal.
+   * @returns The position rule.
    */
-  signals(ctx: SignalContext): Signals {
-    return { signal: new Float64Array(ctx.close.length).fill(1), mode: "long" };
+  signals(_ctx: unknown, signal: Float64Array): SignalMode {
+    signal.fill(1);
+    return "long";
   }
 }

@@ -5,7 +5,7 @@
  */
 import { crosses } from "../../indicators/crossover.ts";
 import { sma } from "../../indicators/sma.ts";
-import { type SignalContext, type Signals, SignalStrategy } from "../signals.ts";
+import { type SignalContext, type SignalMode, SignalStrategy } from "../signals.ts";
 
 /** Parameters of {@link MovingAverageCrossover}. */
 export interface MovingAverageCrossoverParams extends Record<string, number | boolean> {
@@ -55,11 +55,13 @@ export class MovingAverageCrossover extends SignalStrategy<MovingAverageCrossove
    * The crosses of the two SMAs: `+1` up, `−1` down; long-only, or reversing with `short`.
    *
    * @param ctx Whole series and indicators.
-   * @returns The signal and its position rule.
+   * @param signal Where to write the signal.
+   * @returns The position rule.
    */
-  signals(ctx: SignalContext): Signals {
+  signals(ctx: SignalContext, signal: Float64Array): SignalMode {
     const fast = ctx.indicator(sma, ctx.close, this.params.fast);
     const slow = ctx.indicator(sma, ctx.close, this.params.slow);
-    return { signal: crosses(fast, slow), mode: this.params.short ? "reverse" : "long" };
+    crosses(fast, slow, signal);
+    return this.params.short ? "reverse" : "long";
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { rsi } from "../../indicators/rsi.ts";
-import { type SignalContext, type Signals, SignalStrategy } from "../signals.ts";
+import { type SignalContext, type SignalMode, SignalStrategy } from "../signals.ts";
 
 /** Parameters of {@link RSIMeanReversion}. */
 export interface RSIMeanReversionParams extends Record<string, number> {
@@ -51,16 +51,16 @@ export class RSIMeanReversion extends SignalStrategy<RSIMeanReversionParams> {
    * `+1` while RSI < `oversold`, `−1` while RSI > `overbought` (long-only).
    *
    * @param ctx Whole series and indicators.
-   * @returns The signal and its position rule.
+   * @param signal Where to write the signal.
+   * @returns The position rule.
    */
-  signals(ctx: SignalContext): Signals {
+  signals(ctx: SignalContext, signal: Float64Array): SignalMode {
     const r = ctx.indicator(rsi, ctx.close, this.params.period);
     const { oversold, overbought } = this.params;
-    const signal = new Float64Array(r.length);
     for (let i = 0; i < r.length; i++) {
       const v = r[i]!;
       signal[i] = v < oversold ? 1 : v > overbought ? -1 : 0;
     }
-    return { signal, mode: "long" };
+    return "long";
   }
 }
