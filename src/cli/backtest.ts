@@ -170,7 +170,7 @@ async function loadStrategy(name: string): Promise<StrategyClass> {
       throw new ConfigError(`Strategy file "${name}" is not valid JSON: ${(err as Error).message}`);
     }
     // Loaded only for JSON strategies. The URL specifier is deliberate: Deno cannot
-    // analyse it, so it does not load the module at start-up (see loadLake).
+    // analyse it, so it does not load the module at start-up (see dynamicImport).
     const { compositeStrategy } = await dynamicImport<typeof import("../backtest/composite.ts")>(
       "../backtest/composite.ts",
     );

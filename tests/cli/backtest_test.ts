@@ -156,3 +156,28 @@ Deno.test("cli start-up loads neither the lake, npm packages nor node: builtins"
   eq(heavy, []);
   ok(loaded.size > 10, `the walk found the CLI's own graph: ${loaded.size} modules`);
 });
+
+Deno.test("cli --strategy FILE.json loads the composite strategy module on demand", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "asxlab-cli-composite-" });
+  try {
+    const file = `${dir}/pullback.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        name: "Trend pullback",
+        setup: { above: ["close", { sma: 50 }] },
+        trigger: { crossesAbove: [{ rsi: 14 }, 30] },
+        exit: { when: { above: [{ rsi: 14 }, 70] }, stopLoss: 0.08 },
+      }),
+    );
+    const r = await run("--csv", CSV, "--strategy", file);
+    eq([r.code, r.stderr], [0, ""]);
+    ok(r.stdout.startsWith("Trend pullback("), r.stdout);
+    ok(/\n# Trades\s+\d+\n/.test(r.stdout), r.stdout);
+    await Deno.writeTextFile(file, JSON.stringify({ trigger: { above: ["close", 10] }, exit: {} }));
+    const bad = await run("--csv", CSV, "--strategy", file);
+    eq([bad.code, bad.stdout, bad.stderr.split("\n").length], [2, "", 2]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
