@@ -275,8 +275,31 @@ export function marketOf(
   return { bh, market, marketReturn };
 }
 
+/**
+ * Market series already built, by benchmark (or prepared bars) and calendar: the
+ * runs of a sweep share one, so its log returns are computed once too (the stats
+ * cache them by array identity). Series are read, never written.
+ */
+const MARKETS = new WeakMap<object, { calendar: Int32Array; market: Float64Array }>();
+
+function memoMarket(
+  key: object,
+  calendar: Int32Array,
+  build: () => Float64Array,
+): Float64Array {
+  const hit = MARKETS.get(key);
+  if (hit && hit.calendar === calendar) return hit.market;
+  const market = build();
+  MARKETS.set(key, { calendar, market });
+  return market;
+}
+
 /** Benchmark closes on the calendar, carried forward over its missing days. */
 function alignBenchmark(b: Benchmark, calendar: Int32Array): Float64Array {
+  return memoMarket(b, calendar, () => alignedCloses(b, calendar));
+}
+
+function alignedCloses(b: Benchmark, calendar: Int32Array): Float64Array {
   const out = new Float64Array(calendar.length);
   let k = 0;
   let last = NaN;
@@ -295,6 +318,10 @@ function alignBenchmark(b: Benchmark, calendar: Int32Array): Float64Array {
 
 /** An equal-weight index of the symbols' daily close returns (those trading that day). */
 function equalWeightIndex(p: Prepared, T: number): Float64Array {
+  return memoMarket(p, p.calendar, () => equalWeight(p, T));
+}
+
+function equalWeight(p: Prepared, T: number): Float64Array {
   const sum = new Float64Array(T), count = new Float64Array(T);
   for (let s = 0; s < p.symbols.length; s++) {
     const c = p.close[s]!, at = p.barOf[s]!;
