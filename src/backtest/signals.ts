@@ -22,13 +22,7 @@
  * @module
  */
 
-import {
-  type BarContext,
-  type IndicatorOutput,
-  type InitContext,
-  type Params,
-  Strategy,
-} from "./strategy.ts";
+import { type BarContext, type InitContext, type Params, Strategy } from "./strategy.ts";
 
 /**
  * What a signal does, by position:
@@ -38,29 +32,13 @@ import {
  */
 export type SignalMode = "long" | "short" | "reverse";
 
-/** What {@link SignalStrategy.signals} receives: whole series and whole-series indicators. */
-export interface SignalContext {
-  /** The symbol. */
-  readonly symbol: string;
-  /** Whole-series opens. */
-  readonly open: Float64Array;
-  /** Whole-series highs. */
-  readonly high: Float64Array;
-  /** Whole-series lows. */
-  readonly low: Float64Array;
-  /** Whole-series closes. */
-  readonly close: Float64Array;
-  /** Whole-series volume. */
-  readonly volume: Float64Array;
-  /** Whole-series dates (epoch days). */
-  readonly dates: Int32Array;
-  /**
-   * An indicator over the whole series, computed once per (function, arguments)
-   * and shared by the runs of a sweep: **read it, never write to it**. Trading
-   * starts one bar after the first bar on which every declared indicator is defined.
-   */
-  indicator<A extends unknown[], R extends IndicatorOutput>(fn: (...args: A) => R, ...args: A): R;
-}
+/**
+ * What {@link SignalStrategy.signals} receives: the init context, whose
+ * `indicator()` returns whole-series outputs for a signal strategy (computed once
+ * per function and arguments, shared by the runs of a sweep: read them, never
+ * write to them).
+ */
+export type SignalContext = InitContext;
 
 /** Order entry as the `onBar` context, the engine's signal loop and a sweep's fast path offer it. */
 export interface OrderEntry {
