@@ -1,5 +1,5 @@
-import { deepStrictEqual as eq, throws } from "node:assert";
-import { parseCsvBars, PlainBars } from "../../src/core/csv_bars.ts";
+import { deepStrictEqual as eq, rejects, throws } from "node:assert";
+import { parseCsvBars, PlainBars, readCsvBars } from "../../src/core/csv_bars.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { formatDate } from "../../src/core/dates.ts";
 
@@ -63,4 +63,97 @@ Deno.test("PlainBars: symbol ranges, of() slices without copying", () => {
   eq([...b.of("B").close], [3]);
   eq(b.of("B").close.buffer, b.close.buffer);
   throws(() => b.of("C"), RangeError);
+});
+
+Deno.test("CSV: CRLF, a BOM, quoted header cells, blank lines anywhere and no final newline", () => {
+  const text = '\r\n \r\n\uFEFF"Date","Open",High,Low,Close,Volume\r\n\r\n' +
+    "2020-01-02,1.5,2,1,1.75,100\r\n \t \r\n2020-01-03,2,3,1,2.5,200";
+  const b = parseCsvBars(text);
+  eq(Array.from(b.dates, formatDate), ["2020-01-02", "2020-01-03"]);
+  eq([...b.open], [1.5, 2]);
+  eq([...b.close], [1.75, 2.5]);
+  eq([...b.adjustedClose], [1.75, 2.5]);
+  throws(() => parseCsvBars("Date,Open,High,Low,Close,Volume\r\n\r\n"), /no data rows/);
+  throws(() => parseCsvBars(" \n\t\r\n"), /the file is empty/);
+});
+
+Deno.test("CSV: every number form Number() reads is read the same, -0 and hex included", () => {
+  const b = parseCsvBars(
+    "Date,Open,High,Low,Close,Volume,Adj Close\n" +
+      "2020-01-02,.5,5.,+2,1e3, 7 ,-0\n" +
+      "2020-01-03,0x10,1E-2,0.30000000000000004,9007199254740993,12345678901234567890,null\n",
+  );
+  eq([...b.open], [0.5, 16]);
+  eq([...b.high], [5, 0.01]);
+  eq([...b.low], [2, 0.30000000000000004]);
+  eq([...b.close], [1000, 9007199254740992]);
+  eq([...b.volume], [7, 12345678901234567000]);
+  eq(Object.is(b.adjustedClose[0], -0), true);
+  eq(Number.isNaN(b.adjustedClose[1]), true); // an empty adjusted close keeps the row
+});
+
+Deno.test("CSV: dates with a time or quotes are read; impossible dates and 1e999 name their line", () => {
+  const b = parseCsvBars(
+    'Date,Open,High,Low,Close,Volume\n2020-01-02T16:00:00Z,1,1,1,1,1\n"2020-01-03",2,2,2,2,2\n' +
+      "2020-02-29 00:00:00,3,3,3,3,3\n",
+  );
+  eq(Array.from(b.dates, formatDate), ["2020-01-02", "2020-01-03", "2020-02-29"]);
+  throws(
+    () =>
+      parseCsvBars(
+        "Date,Open,High,Low,Close,Volume\n\n2020-01-02,1,1,1,1,1\n2021-02-29,1,1,1,1,1\n",
+      ),
+    /line 4 has the date "2021-02-29", expected YYYY-MM-DD/,
+  );
+  throws(
+    () => parseCsvBars("Date,Open,High,Low,Close,Volume\n2020-01-02,1,1,1,1e999,1\n"),
+    /line 2 has Close "1e999", not a number/,
+  );
+});
+
+Deno.test("CSV: a date without dashes is refused even where every cell is a number", () => {
+  // An extra empty cell, or dates in an ignored first column, must not make it readable.
+  throws(
+    () =>
+      parseCsvBars("Date,Open,High,Low,Close,Volume\n20200102,1,1,1,1,1,\n2020-01-03,2,2,2,2,2\n"),
+    /line 2 has the date "20200102"/,
+  );
+  throws(
+    () => parseCsvBars("Note,Date,Open,High,Low,Close,Volume\n2001-02-03,20200102,1,1,1,1,1\n"),
+    /line 2 has the date "20200102"/,
+  );
+  const b = parseCsvBars("Note,Date,Open,High,Low,Close,Volume\n2001-02-03,2020-01-02,1,1,1,1,1\n");
+  eq(Array.from(b.dates, formatDate), ["2020-01-02"]);
+});
+
+Deno.test("CSV: short rows, long rows and holiday cells", () => {
+  const b = parseCsvBars(
+    "Date,Open,High,Low,Close,Volume,Adj Close\n" +
+      "2020-01-02,1,1,1,1,1\n" + // no adjusted close: NaN, row kept
+      "2020-01-03,2,2,2,2\n" + // no volume: a holiday, skipped
+      "2020-01-06,3,3,3,3,3,3,extra,cells\n" +
+      "2020-01-07,NaN,4,4,4,4,4\n", // skipped
+  );
+  eq(Array.from(b.dates, formatDate), ["2020-01-02", "2020-01-06"]);
+  eq(Number.isNaN(b.adjustedClose[0]), true);
+  eq([...b.close], [1, 3]);
+  eq(b.adjustedClose === b.close, false);
+});
+
+Deno.test("readCsvBars: the symbol is the file name; a missing file is a ConfigError quoting the path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/bhp.ax.csv`;
+    await Deno.writeTextFile(path, "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,1,1.5,10\n");
+    const b = await readCsvBars(path);
+    eq(b.symbols(), ["BHP.AX"]);
+    eq([...b.close], [1.5]);
+    eq((await readCsvBars(path, { symbol: "X" })).symbols(), ["X"]);
+    await rejects(
+      () => readCsvBars(`${dir}/absent.csv`),
+      (e: Error) => e instanceof ConfigError && e.message.includes(`"${dir}/absent.csv"`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
