@@ -96,13 +96,10 @@ export class PlainBars implements BarsLike {
    */
   constructor(columns: PlainColumns) {
     const n = columns.close.length;
-    for (const name of ["dates", "open", "high", "low", "volume"] as const) {
-      if (columns[name].length !== n) {
-        throw new RangeError(
-          `Column "${name}" has ${columns[name].length} values but "close" has ${n}`,
-        );
-      }
-    }
+    const { dates, open, high, low, volume } = columns;
+    if (dates.length !== n || open.length !== n || high.length !== n || low.length !== n) {
+      checkLengths(columns, n);
+    } else if (volume.length !== n) checkLengths(columns, n);
     this.dates = columns.dates;
     this.open = columns.open;
     this.high = columns.high;
@@ -176,6 +173,20 @@ export class PlainBars implements BarsLike {
       volume: this.volume.subarray(s, e),
       adjustedClose: this.adjustedClose.subarray(s, e),
     });
+  }
+}
+
+/**
+ * @throws {RangeError} Naming the first of `dates`, `open`, `high`, `low`, `volume`
+ * whose length is not `n`.
+ */
+function checkLengths(columns: PlainColumns, n: number): void {
+  for (const name of ["dates", "open", "high", "low", "volume"] as const) {
+    if (columns[name].length !== n) {
+      throw new RangeError(
+        `Column "${name}" has ${columns[name].length} values but "close" has ${n}`,
+      );
+    }
   }
 }
 
@@ -379,20 +390,21 @@ function readPlainRows(
   // to compute with before V8 has optimised anything (unlike doubles).
   const dates = new Int32Array(column(flat, 0, cells, n));
   let ascending = true, descending = true, last = 0;
-  // Consecutive rows mostly share a month: its first day and length are kept.
-  let month = -1, monthStart = 0, monthDays = 0;
+  // Consecutive rows mostly share a month (YYYYMM00): its day 0 and length are kept.
+  let month = 0, monthDays = 0, dayZero = 0;
   for (let i = 0; i < n; i++) {
     const ymd = dates[i]!;
-    const d = ymd % 100;
-    if (ymd - d !== month) {
+    let d = ymd - month;
+    if (d < 1 || d > monthDays) {
+      d = ymd % 100;
       month = ymd - d;
       const y = Math.floor(month / 10000), m = (month / 100) % 100;
       if (m < 1 || m > 12) return undefined;
-      monthStart = daysFromCivil(y, m, 1);
       monthDays = monthLength(y, m);
+      if (d < 1 || d > monthDays) return undefined;
+      dayZero = daysFromCivil(y, m, 1) - 1;
     }
-    if (d < 1 || d > monthDays) return undefined;
-    const day = monthStart + d - 1;
+    const day = dayZero + d;
     if (i > 0) {
       if (day <= last) ascending = false;
       if (day >= last) descending = false;
@@ -662,16 +674,29 @@ function parseCsvDate(text: string, source: string, line: number): number {
  * console.log(bars.symbols()); // ["GOOG"]
  * ```
  */
-export async function readCsvBars(path: string, options: CsvBarsOptions = {}): Promise<PlainBars> {
+export function readCsvBars(path: string, options: CsvBarsOptions = {}): Promise<PlainBars> {
+  try {
+    return Promise.resolve(readCsvFile(path, options));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** {@link readCsvBars}, synchronously. */
+function readCsvFile(path: string, options: CsvBarsOptions): PlainBars {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    // Synchronously: a daily-bars file is small (~60 bytes a day), and the asynchronous
+    // read's hop to a worker thread costs more than the read itself in a fresh process.
+    text = Deno.readTextFileSync(path);
   } catch (err) {
     throw new ConfigError(`Cannot read bars from "${path}": ${(err as Error).message}`, {
       cause: err,
     });
   }
-  const base = path.split(/[\\/]/).pop()!.replace(/\.[^.]*$/, "");
+  const name = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
+  const dot = name.lastIndexOf(".");
+  const base = dot >= 0 ? name.slice(0, dot) : name;
   return parseCsvBars(text, {
     symbol: options.symbol ?? (base.toUpperCase() || "CSV"),
     source: path,
