@@ -357,7 +357,7 @@ function readPlainRows(
   cells: number,
   col: Int32Array,
 ): Rows | undefined {
-  if (col[0] !== 0 || cells > 64) return undefined;
+  if (col[0] !== 0 || cells > 64) return undefined; // the date not first, or a very wide file
   let body = text.slice(from);
   if (body.includes("\r")) body = body.replaceAll("\r\n", "\n");
   // Besides numbers, JSON values start with one of `"[{tfn`. A lone "\r" would end a line
@@ -376,8 +376,7 @@ function readPlainRows(
   const n = (body.length - dated.length) / 2;
   let list: number[];
   try {
-    // Blank lines are whitespace to JSON; " 0" stands after the last comma and cannot
-    // join a number left at the end.
+    // Blank lines are whitespace to JSON; " 0" is a dummy element after the last comma.
     list = JSON.parse(`[${dated} 0]`);
   } catch {
     return undefined; // a line that did not match, or a cell that is not a JSON number
@@ -442,8 +441,9 @@ function monthLength(y: number, m: number): number {
 }
 
 /**
- * Epoch days of a proleptic Gregorian date (year ≥ 100), NaN when the month or
- * day is out of range (no Date object, no rounding of 2021-02-29 into March).
+ * Epoch days of a proleptic Gregorian date, NaN when the month or day is out of
+ * range (no Date object, no rounding of 2021-02-29 into March), and for years
+ * below 100, which are left to `parseDate`.
  */
 function daysFromCivil(y: number, m: number, d: number): number {
   if (y < 100 || m < 1 || m > 12 || d < 1 || d > monthLength(y, m)) return NaN;
