@@ -367,8 +367,9 @@ function readPlainRows(
     body.includes("f") || body.includes("n") || body.includes("\r")
   ) return undefined;
   if (!body.endsWith("\n")) body += "\n";
+  // The cells spelled out rather than `(?:,[^,\n]+){5}`: V8 matches that ~10% faster.
   const lines = PLAIN_LINES[cells] ??= new RegExp(
-    `^(\\d{4})-(\\d\\d)-(\\d\\d)((?:,[^,\\n]+){${cells - 1}})\\n`,
+    `^(\\d{4})-(\\d\\d)-(\\d\\d)(${",[^,\\n]+".repeat(cells - 1)})\\n`,
     "gm",
   );
   // "2004-08-19,100.0,…,1222554\n" becomes "20040819,100.0,…,1222554,": two characters fewer.
