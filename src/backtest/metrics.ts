@@ -338,10 +338,14 @@ interface CurveMoments {
   peak: number;
   /** max dd. */
   maxDd: number;
-  /** Drawdown episodes: peak dd and duration (days). */
-  ddPeaks: number[];
-  /** Drawdown episode durations (days). */
-  ddDurations: number[];
+  /** Drawdown episodes (between bars at a peak, and to the last bar). */
+  ddCount: number;
+  /** Σ of the episodes' deepest dd, summed in episode order (as mean() would). */
+  ddPeakSum: number;
+  /** Σ of the episodes' durations (days), in episode order. */
+  ddDurationSum: number;
+  /** The longest episode (days). */
+  ddDurationMax: number;
 }
 
 /**
@@ -367,7 +371,9 @@ function curveMoments(
   let nonPositive = false;
   let peak = equity[0]!, invPeak = 1 / peak, maxDd = 0;
   let prevZero = 0, episodeMax = 0;
-  const ddPeaks: number[] = [], ddDurations: number[] = [];
+  // Episode aggregates kept as running sums in episode order: the same additions
+  // mean() and a max over collected episodes would make, without the arrays.
+  let ddCount = 0, ddPeakSum = 0, ddDurationSum = 0, ddDurationMax = -Infinity;
   let prev = equity[0]!;
   for (let i = 1; i < n; i++) {
     const e = equity[i]!;
@@ -397,8 +403,9 @@ function curveMoments(
       peak = e;
       invPeak = 1 / e;
       if (i > prevZero + 1) {
-        ddPeaks.push(episodeMax);
-        ddDurations.push(dates[i]! - dates[prevZero]!);
+        const d = dates[i]! - dates[prevZero]!;
+        ddCount++, ddPeakSum += episodeMax, ddDurationSum += d;
+        if (d > ddDurationMax) ddDurationMax = d;
       }
       prevZero = i;
       episodeMax = 0;
@@ -407,8 +414,9 @@ function curveMoments(
       if (dd > episodeMax) episodeMax = dd;
       if (dd > maxDd) maxDd = dd;
       if (i === n - 1 && i > prevZero + 1) {
-        ddPeaks.push(episodeMax);
-        ddDurations.push(dates[i]! - dates[prevZero]!);
+        const d = dates[i]! - dates[prevZero]!;
+        ddCount++, ddPeakSum += episodeMax, ddDurationSum += d;
+        if (d > ddDurationMax) ddDurationMax = d;
       }
     }
   }
@@ -424,8 +432,10 @@ function curveMoments(
     beta: div(cov, varM),
     peak,
     maxDd,
-    ddPeaks,
-    ddDurations,
+    ddCount,
+    ddPeakSum,
+    ddDurationSum,
+    ddDurationMax,
   };
 }
 
@@ -496,8 +506,8 @@ export function statsOf(
   const e0 = equity[0]!, eN = equity[n - 1]!;
   const duration = dates[n - 1]! - dates[0]!;
   const nCovered = trades.covered;
-  const { g, varR, downside: down, beta, peak, maxDd, ddPeaks: peaks, ddDurations: durations } =
-    curveMoments(equity, dates, input.market);
+  const curve = curveMoments(equity, dates, input.market);
+  const { g, varR, downside: down, beta, peak, maxDd, ddCount } = curve;
   const annReturn = (1 + g) ** A - 1;
   const annVol = Math.sqrt((varR + (1 + g) ** 2) ** A - (1 + g) ** (2 * A));
   const downside = down * Math.sqrt(A);
@@ -544,9 +554,9 @@ export function statsOf(
     "Alpha [%]": returnPct - beta * marketReturn * 100,
     "Beta": beta,
     "Max. Drawdown [%]": -maxDd * 100,
-    "Avg. Drawdown [%]": peaks.length ? -mean(peaks) * 100 : NaN,
-    "Max. Drawdown Duration": durations.length ? maxOf(durations) : NaN,
-    "Avg. Drawdown Duration": durations.length ? mean(durations) : NaN,
+    "Avg. Drawdown [%]": ddCount ? -(curve.ddPeakSum / ddCount) * 100 : NaN,
+    "Max. Drawdown Duration": ddCount ? curve.ddDurationMax : NaN,
+    "Avg. Drawdown Duration": ddCount ? curve.ddDurationSum / ddCount : NaN,
     "# Trades": nt,
     "Win Rate [%]": winRate * 100,
     "Best Trade [%]": nt ? best * 100 : NaN,

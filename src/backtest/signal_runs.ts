@@ -290,21 +290,26 @@ export class SignalRuns {
     const onClose = this.#settings.fillOnClose;
     a.reset();
     let pending = false;
+    // Cash and position change only in execute(): kept in locals between fills.
+    let cash = a.cash, pos = 0;
     for (let t = 0; t < T; t++) {
       if (pending) {
         a.execute(o[t]!, t);
         pending = false;
+        cash = a.cash, pos = a.pos;
       }
       const close = c[t]!;
       const g = signal[t]!;
       if ((g > 0 || g < 0) && t >= st) {
-        applySignal(mode, g, a.pos, a);
+        applySignal(mode, g, pos, a);
         if (a.wantClose || a.wantSide !== 0) {
-          if (onClose) a.execute(close, t);
-          else pending = true;
+          if (onClose) {
+            a.execute(close, t);
+            cash = a.cash, pos = a.pos;
+          } else pending = true;
         }
       }
-      eq[t] = a.pos === 0 ? a.cash : a.cash + a.pos * close;
+      eq[t] = pos === 0 ? cash : cash + pos * close;
     }
     // Orders placed on the last bar never fill. What is open closes at the last close.
     a.wantClose = false, a.wantSide = 0;
