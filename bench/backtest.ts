@@ -263,10 +263,10 @@ export async function run(_args: string[]): Promise<void> {
 
   const r2148 = asxlabRun(bars);
   const tSmall = time(() => asxlabRun(bars), 1000, 300);
-  const tBig = time(() => asxlabRun(bigBars), 5, 1);
+  const tBig = time(() => asxlabRun(bigBars), 9, 2);
   const OnBar = OnBarCrossover as unknown as StrategyClass;
   const tOnBar = time(() => asxlabRun(bars, OnBar), 1000, 300);
-  const tOnBarBig = time(() => asxlabRun(bigBars, OnBar), 5, 1);
+  const tOnBarBig = time(() => asxlabRun(bigBars, OnBar), 9, 2);
   const smaF = sma(bars.close, PARAMS.fast), smaS = sma(bars.close, PARAMS.slow);
   const tBare = time(() => bareRun(bars.close, bars.open, smaF, smaS), 1000, 300);
   const bigTrades = asxlabRun(bigBars).stats["# Trades"];
