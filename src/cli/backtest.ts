@@ -239,39 +239,48 @@ async function loadBars(values: Values): Promise<Loaded> {
   const { openLake } = await dynamicImport<typeof import("../lake/lake.ts")>("../lake/lake.ts");
   const lake = await openLake(values.lake);
   try {
-    const available = await lake.symbols();
+    // The lake's symbol list costs a scan of every file: it is read only to explain
+    // a symbol that came back without bars.
+    let held: string[] | undefined;
+    const available = async () => held ??= await lake.symbols();
     const wanted = (values.symbols ?? "CBA").split(",").filter((s) => s.trim() !== "").map(
       toYahooSymbol,
     );
     if (wanted.length === 0) {
       throw new ConfigError(`Invalid --symbols "${values.symbols}": no symbol given`);
     }
-    for (const s of wanted) {
-      if (!available.includes(s)) {
-        throw new ConfigError(
-          `Unknown symbol "${s}" in the lake${
-            didYouMean(s, available)
-          }; it holds ${available.length} symbols, e.g. ${available.slice(0, 8).join(", ")}`,
-        );
-      }
-    }
     const range = { start: rangeText.start, end: rangeText.end };
     const bars = await lake.loadSymbols(wanted, range);
-    if (bars.length === 0) throw new ConfigError(`No bars for ${wanted.join(", ")} from ${span}`);
-    for (const s of wanted) {
-      if (!bars.ranges().has(s)) throw new ConfigError(`No bars for "${s}" from ${span}`);
+    const found = bars.ranges();
+    if (wanted.some((s) => !found.has(s))) {
+      const all = await available();
+      for (const s of wanted) {
+        if (!all.includes(s)) {
+          throw new ConfigError(
+            `Unknown symbol "${s}" in the lake${
+              didYouMean(s, all)
+            }; it holds ${all.length} symbols, e.g. ${all.slice(0, 8).join(", ")}`,
+          );
+        }
+      }
+      if (bars.length === 0) throw new ConfigError(`No bars for ${wanted.join(", ")} from ${span}`);
+      for (const s of wanted) {
+        if (!found.has(s)) throw new ConfigError(`No bars for "${s}" from ${span}`);
+      }
     }
     let benchmark: Benchmark | undefined;
-    const bench = values.benchmark ?? (available.includes("^AXJO") ? "^AXJO" : "none");
+    const bench = values.benchmark ?? "^AXJO";
     if (bench !== "none") {
       const sym = bench.startsWith("^") ? bench.toUpperCase() : toYahooSymbol(bench);
-      if (!available.includes(sym)) {
-        throw new ConfigError(
-          `Unknown benchmark "${sym}" in the lake${didYouMean(sym, available)}`,
-        );
-      }
       const b = await lake.loadSymbols([sym], range);
       if (b.length > 0) benchmark = { symbol: sym, dates: b.dates.slice(), close: b.close.slice() };
+      else if (values.benchmark !== undefined) {
+        // Asked for by name: unknown is an error; known but without bars in the range is no benchmark.
+        const all = await available();
+        if (!all.includes(sym)) {
+          throw new ConfigError(`Unknown benchmark "${sym}" in the lake${didYouMean(sym, all)}`);
+        }
+      }
     }
     return { bars, benchmark, source: values.lake ?? "the sample lake" };
   } finally {

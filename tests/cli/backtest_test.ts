@@ -95,6 +95,33 @@ Deno.test("cli with no flags runs MA crossover on the sample lake's CBA.AX again
   ok(/^error: Unknown symbol "NOPE9.AX" in the lake/.test(bad.stderr), bad.stderr);
 });
 
+Deno.test("cli on the lake: unknown or empty symbols and benchmarks get one-line messages", async () => {
+  const cases: [string[], string][] = [
+    [["--symbols", "NOPE9"], 'error: Unknown symbol "NOPE9.AX" in the lake'],
+    [
+      ["--symbols", "CBA", "--start-date", "2030-01-01"],
+      "error: No bars for CBA.AX from 2030-01-01",
+    ],
+    [
+      ["--symbols", "CBA,BHP", "--end-date", "1990-01-01"],
+      "error: No bars for CBA.AX, BHP.AX from",
+    ],
+    [
+      ["--benchmark", "^AXJP"],
+      'error: Unknown benchmark "^AXJP" in the lake (did you mean "^AXJO"?)',
+    ],
+  ];
+  for (const [args, prefix] of cases) {
+    const r = await run(...args);
+    eq([r.code, r.stdout], [2, ""], `${args.join(" ")}: ${r.stderr}`);
+    ok(r.stderr.startsWith(prefix) && r.stderr.trimEnd().split("\n").length === 1, r.stderr);
+  }
+  // Without a benchmark the description says none; a known benchmark with no bars in the range is none too.
+  const plain = await run("--benchmark", "none");
+  eq(plain.code, 0, plain.stderr);
+  ok(plain.stdout.startsWith("MovingAverageCrossover(fast=20, slow=50, short=false) on CBA.AX\n"));
+});
+
 Deno.test("cli: malformed flags get exact one-line messages and exit code 2", async () => {
   const cases: [string[], string][] = [
     [["--fsat", "3"], 'Unknown flag "--fsat"; see --help'],
