@@ -377,26 +377,35 @@ function curveMoments(
   let prev = equity[0]!;
   for (let i = 1; i < n; i++) {
     const e = equity[i]!;
-    if (e !== prev) {
-      const m = lm[i - 1]!;
-      const x = e / prev - 1;
-      sumR += x;
-      sumR2 += x * x;
-      if (x < 0) {
-        downSq += x * x;
-        if (!(x > -1)) nonPositive = true;
+    if (e === prev) {
+      // A flat bar changes no sum, and its drawdown equals the previous bar's: at a
+      // peak it only moves the episode start; below one it can only end the last episode.
+      if (e >= peak) prevZero = i;
+      else if (i === n - 1 && i > prevZero + 1) {
+        const d = dates[i]! - dates[prevZero]!;
+        ddCount++, ddPeakSum += episodeMax, ddDurationSum += d;
+        if (d > ddDurationMax) ddDurationMax = d;
       }
-      // ln(e/prev) as in logRatio(), inlined: a non-inlined call would box its double result.
-      const u = (e - prev) / (e + prev);
-      let le: number;
-      if (u > -0.05 && u < 0.05) {
-        const u2 = u * u;
-        le = 2 * u *
-          (1 + u2 * (1 / 3 + u2 * (1 / 5 + u2 * (1 / 7 + u2 * (1 / 9 + u2 * (1 / 11 + u2 / 13))))));
-      } else le = Math.log(e / prev);
-      sumLe += le;
-      sumLeLm += le * m;
+      continue;
     }
+    const m = lm[i - 1]!;
+    const x = e / prev - 1;
+    sumR += x;
+    sumR2 += x * x;
+    if (x < 0) {
+      downSq += x * x;
+      if (!(x > -1)) nonPositive = true;
+    }
+    // ln(e/prev) as in logRatio(), inlined: a non-inlined call would box its double result.
+    const u = (e - prev) / (e + prev);
+    let le: number;
+    if (u > -0.05 && u < 0.05) {
+      const u2 = u * u;
+      le = 2 * u *
+        (1 + u2 * (1 / 3 + u2 * (1 / 5 + u2 * (1 / 7 + u2 * (1 / 9 + u2 * (1 / 11 + u2 / 13))))));
+    } else le = Math.log(e / prev);
+    sumLe += le;
+    sumLeLm += le * m;
     prev = e;
     // Drawdown: dd = 1 − E/peak; episodes between bars with dd == 0 (and the last bar).
     if (e >= peak) {

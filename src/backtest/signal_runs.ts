@@ -293,6 +293,17 @@ export class SignalRuns {
     // Cash and position change only in execute(): kept in locals between fills.
     let cash = a.cash, pos = 0;
     for (let t = 0; t < T; t++) {
+      if (!pending) {
+        // Quiet bars (no fill due, no signal acted on) only mark the equity: in bulk.
+        let u = t;
+        while (u < T && (u < st || !(signal[u]! > 0 || signal[u]! < 0))) u++;
+        if (u > t) {
+          if (pos === 0) eq.fill(cash, t, u);
+          else for (let k = t; k < u; k++) eq[k] = cash + pos * c[k]!;
+          if (u === T) break;
+          t = u;
+        }
+      }
       if (pending) {
         a.execute(o[t]!, t);
         pending = false;

@@ -1,5 +1,6 @@
 /** Metric formulas on tiny equity curves and trade lists, worked by hand in the comments. */
 import { deepStrictEqual as eq } from "node:assert";
+import fc from "fast-check";
 import { computeStats, drawdowns, geometricMean, type Trade } from "../../src/backtest/mod.ts";
 import { near } from "./_helpers.ts";
 
@@ -134,4 +135,43 @@ Deno.test("no trades: trade statistics are NaN, counts are 0", () => {
   }
   near(geometricMean([0.1, -0.1]), Math.sqrt(0.99) - 1);
   eq(geometricMean([-1.5, 0.1]), 0);
+});
+
+Deno.test("property: the stats' drawdowns agree with drawdowns() on curves with flat stretches", () => {
+  // Equity that often repeats (flat while out of the market), at and below its peak, to the last bar.
+  const curve = fc.array(
+    fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: -30, max: 30 })),
+    { minLength: 2, maxLength: 60 },
+  ).map((steps) => {
+    let e = 1000;
+    return Float64Array.from(steps, (d, i) => (i === 0 ? e : (e = Math.max(1, e + d))));
+  });
+  fc.assert(
+    fc.property(curve, (e) => {
+      const dates = Int32Array.from(e, (_, i) => i + Math.floor(i / 5) * 2);
+      const d = drawdowns(e, dates);
+      const s = computeStats({
+        dates,
+        equity: e,
+        trades: [],
+        commissions: 0,
+        buyHoldReturn: 0,
+        market: Float64Array.from(e, (_, i) => 1 + i / 100),
+      });
+      const n = d.peaks.length;
+      // dd is 1 − E·(1/peak) in the stats and 1 − E/peak in drawdowns(): equal to the last bits.
+      near(s["Max. Drawdown [%]"], -Math.max(0, ...d.dd) * 100, "max dd", 1e-12);
+      if (n) {
+        near(
+          s["Avg. Drawdown [%]"],
+          -(d.peaks.reduce((a, b) => a + b, 0) / n) * 100,
+          "avg dd",
+          1e-12,
+        );
+      } else eq(s["Avg. Drawdown [%]"], NaN);
+      eq(s["Max. Drawdown Duration"], n ? Math.max(...d.durations) : NaN);
+      eq(s["Avg. Drawdown Duration"], n ? d.durations.reduce((a, b) => a + b, 0) / n : NaN);
+    }),
+    { numRuns: 300 },
+  );
 });
