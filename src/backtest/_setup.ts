@@ -56,19 +56,13 @@ export interface RunSettings extends BrokerSettings {
  * ```
  */
 export class IndicatorCache {
-  #ids = new WeakMap<object, number>();
-  #next = 1;
-  #map = new Map<string, { value: IndicatorOutput; warm: number }>();
+  /** A trie keyed by the function, then each argument (objects by identity, the rest by value). */
+  #root: CacheNode = { next: new Map(), hit: undefined };
+  #size = 0;
 
   /** Number of cached outputs. */
   get size(): number {
-    return this.#map.size;
-  }
-
-  #id(o: object): number {
-    let id = this.#ids.get(o);
-    if (id === undefined) this.#ids.set(o, id = this.#next++);
-    return id;
+    return this.#size;
   }
 
   /**
@@ -83,22 +77,28 @@ export class IndicatorCache {
     fn: (...args: never[]) => IndicatorOutput,
     args: unknown[],
   ): { value: IndicatorOutput; warm: number } {
-    let key = `${this.#id(fn)}`;
-    for (const a of args) {
-      key += typeof a === "object" && a !== null
-        ? `|#${this.#id(a)}`
-        : typeof a === "function"
-        ? `|f${this.#id(a)}`
-        : `|${typeof a}:${String(a)}`;
-    }
-    let hit = this.#map.get(key);
+    let node = child(this.#root, fn);
+    for (let k = 0; k < args.length; k++) node = child(node, args[k]);
+    let hit = node.hit;
     if (!hit) {
       const value = (fn as (...a: unknown[]) => IndicatorOutput)(...args);
-      hit = { value, warm: warmupOf(value, fn.name) };
-      this.#map.set(key, hit);
+      hit = node.hit = { value, warm: warmupOf(value, fn.name) };
+      this.#size++;
     }
     return hit;
   }
+}
+
+/** One level of the {@link IndicatorCache} trie: the output for the key so far, and longer keys. */
+interface CacheNode {
+  next: Map<unknown, CacheNode>;
+  hit: { value: IndicatorOutput; warm: number } | undefined;
+}
+
+function child(node: CacheNode, key: unknown): CacheNode {
+  let c = node.next.get(key);
+  if (!c) node.next.set(key, c = { next: new Map(), hit: undefined });
+  return c;
 }
 
 function warmupOf(value: IndicatorOutput, name: string): number {
