@@ -6,6 +6,11 @@
  * look-ahead is impossible by construction. Parameters are plain fields with
  * defaults (`params = { fast: 20, slow: 50 }`) that runs and sweeps override.
  *
+ * A strategy whose decisions are one signal per bar can instead extend
+ * `SignalStrategy` (signals.ts) and write that signal vectorised over whole
+ * series: faster, especially in sweeps, but there causality is the author's
+ * duty rather than the engine's.
+ *
  * @module
  */
 
