@@ -72,20 +72,22 @@ export function crosses(a: Series, b: Series | number, out?: Float64Array): Floa
   const o = outputBuffer(n, out);
   if (n === 0) return o;
   o[0] = NaN;
-  // crossover()/crossunder() per bar, with the previous values carried in locals
-  // (one loop per kind of `b`, so each stays monomorphic in a sweep's hot path).
+  // crossover() − crossunder() per bar, with the previous values carried in locals
+  // (one loop per kind of `b`, so each stays monomorphic in a sweep's hot path). The
+  // comparisons are combined as 0/1 integers rather than branched on: crosses come at
+  // random bars, and mispredicted branches made this loop ~2× slower.
   let pa = a[0]!;
   if (typeof b === "number") {
     for (let i = 1; i < n; i++) {
       const x = a[i]!;
-      o[i] = pa < b && x > b ? 1 : pa > b && x < b ? -1 : 0;
+      o[i] = (+(pa < b) & +(x > b)) - (+(pa > b) & +(x < b));
       pa = x;
     }
   } else {
     let pb = b[0]!;
     for (let i = 1; i < n; i++) {
       const x = a[i]!, y = b[i]!;
-      o[i] = pa < pb && x > y ? 1 : pa > pb && x < y ? -1 : 0;
+      o[i] = (+(pa < pb) & +(x > y)) - (+(pa > pb) & +(x < y));
       pa = x;
       pb = y;
     }

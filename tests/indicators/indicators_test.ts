@@ -3,6 +3,7 @@
  * and parameter checks for every indicator.
  */
 import assert, { deepStrictEqual, strictEqual, throws } from "node:assert";
+import fc from "fast-check";
 import {
   atr,
   bollinger,
@@ -160,6 +161,28 @@ Deno.test("crossover / crossunder need strict inequalities on both bars", () => 
   assert(!crossunder(fast, slow, 3)); // the previous bar was equal, not above
   assert(crossunder([3, 1], 2, 1));
   same(crosses([1, 3, 1, N, 3], 2), [N, 1, -1, 0, 0]);
+});
+
+Deno.test("crosses: +1/−1/0 exactly where crossover/crossunder say, for series and levels (property)", () => {
+  // Few distinct values, so ties (no cross) and NaNs (no cross) are common.
+  const value = fc.constantFrom(1, 2, 3, 4, N, -0, 0);
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 60 }),
+      fc.constantFrom(2, 2.5, N, 0),
+      (pairs, level) => {
+        const a = pairs.map(([x]) => x), b = pairs.map(([, y]) => y);
+        for (const [out, other] of [[crosses(a, b), b], [crosses(a, level), level]] as const) {
+          assert(Number.isNaN(out[0]!));
+          for (let i = 1; i < a.length; i++) {
+            const want = crossover(a, other, i) ? 1 : crossunder(a, other, i) ? -1 : 0;
+            assert(Object.is(out[i], want), `bar ${i}: ${out[i]} ≠ ${want}`);
+          }
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
 
 Deno.test("invalid parameters throw RangeError quoting the value", () => {
