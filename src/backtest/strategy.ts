@@ -186,28 +186,39 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The closest candidate to a misspelt name, if any is close enough.
+ * A hint for a misspelt or shortened name: the one candidate it begins (at
+ * least 3 characters, so `Sharpe` finds `Sharpe Ratio`), else the closest
+ * candidate if it is close enough, else the candidates it begins when there are
+ * at most 3 of them.
  *
  * @param name The misspelt name.
  * @param candidates Valid names.
- * @returns ` (did you mean "x"?)` or an empty string.
+ * @returns ` (did you mean "x"?)`, ` (did you mean "x" or "y"?)`, or an empty string.
  *
  * @example
  * ```ts
  * import { didYouMean } from "./strategy.ts";
  * console.assert(didYouMean("slwo", ["fast", "slow"]) === ' (did you mean "slow"?)');
+ * console.assert(didYouMean("sharpe", ["Sharpe Ratio", "SQN"]) === ' (did you mean "Sharpe Ratio"?)');
+ * console.assert(didYouMean("zzz", ["fast", "slow"]) === "");
  * ```
  */
 export function didYouMean(name: string, candidates: readonly string[]): string {
+  const lower = name.toLowerCase();
+  const hint = (names: readonly string[]) =>
+    ` (did you mean ${names.map((c) => `"${c}"`).join(" or ")}?)`;
+  const started = lower.length >= 3
+    ? candidates.filter((c) => c.toLowerCase().startsWith(lower))
+    : [];
+  if (started.length === 1) return hint(started);
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    const d = editDistance(lower, c.toLowerCase());
     if (d < bestD) [best, bestD] = [c, d];
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3))
-    ? ` (did you mean "${best}"?)`
-    : "";
+  if (best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3))) return hint([best]);
+  return started.length > 1 && started.length <= 3 ? hint(started) : "";
 }
 
 /**

@@ -6,10 +6,12 @@ import { ConfigError } from "../../src/core/errors.ts";
 import {
   type BacktestResult,
   type BarContext,
+  didYouMean,
   type InitContext,
   MovingAverageCrossover,
   RSIMeanReversion,
   runBacktest,
+  STAT_KEYS,
   Strategy,
   type StrategyClass,
 } from "../../src/backtest/mod.ts";
@@ -246,6 +248,16 @@ Deno.test("multi-symbol: one cash account, shared calendar, no trading on a susp
   // Final: A 50 · 12 + B 25 · 25, all closed at the end → 1000 + 100 + 125
   near(r.stats["Equity Final [$]"], 1_225);
   near(r.stats["Buy & Hold Return [%]"], ((12 / 10 - 1) + (25 / 20 - 1)) / 2 * 100);
+});
+
+Deno.test("didYouMean: the nearest name, else the names it begins (3+ characters, at most 3)", () => {
+  eq(didYouMean("slwo", ["fast", "slow"]), ' (did you mean "slow"?)');
+  eq(didYouMean("Sharpe", STAT_KEYS), ' (did you mean "Sharpe Ratio"?)');
+  eq(didYouMean("max. drawdown d", STAT_KEYS), ' (did you mean "Max. Drawdown Duration"?)');
+  eq(didYouMean("RETURN", STAT_KEYS), ' (did you mean "Return [%]" or "Return (Ann.) [%]"?)');
+  eq(didYouMean("Avg.", STAT_KEYS), ""); // begins 6 keys: too many to be a hint
+  eq(didYouMean("Re", STAT_KEYS), ""); // too short to be a prefix hint
+  eq(didYouMean("zzzzzz", ["fast", "slow"]), "");
 });
 
 Deno.test("parameters: misspelt names get a hint; constraints and bad options are ConfigErrors", () => {

@@ -69,6 +69,14 @@ Deno.test("cli: bad input is one line on stderr and exit code 2", async () => {
     [["--csv", CSV, "--fill-on", "noon"], /Invalid --fill-on "noon"/],
     [["--csv", "/nonexistent.csv"], /Cannot read bars from "\/nonexistent.csv"/],
     [["--csv", CSV, "--sweep", "fast=50:5:1"], /Invalid --sweep range/],
+    [
+      ["--csv", CSV, "--sweep", "fast=5:10:5", "--maximize", "Sharpe"],
+      /not a numeric stat \(did you mean "Sharpe Ratio"\?\)$/,
+    ],
+    [
+      ["--csv", CSV, "--sweep", "fast=5:10:5", "--maximize", "return"],
+      /\(did you mean "Return \[%\]" or "Return \(Ann\.\) \[%\]"\?\)$/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const r = await run(...args);
