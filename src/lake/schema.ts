@@ -19,6 +19,7 @@ import {
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
+import type { BarColumns } from "../core/bars.ts";
 import { parseDate } from "../core/dates.ts";
 import { LakeError } from "../core/errors.ts";
 import { validateSymbol } from "../core/symbol.ts";
@@ -63,22 +64,14 @@ export const BAR_COLUMNS = [
   "adjusted_close",
 ] as const;
 
-/** Rows to write as a raw batch: parallel columns. */
-export interface RawRows {
-  /** Yahoo tickers, validated. */
+/**
+ * Rows to write as a raw batch: the bar columns of {@link BarColumns}, with a
+ * symbol per row (Yahoo tickers, validated), the adjusted close required, and
+ * the fetch time.
+ */
+export interface RawRows extends BarColumns {
+  /** Yahoo tickers, one per row. */
   symbol: ArrayLike<string>;
-  /** Epoch days or `YYYY-MM-DD` strings. */
-  date: Int32Array | ArrayLike<string>;
-  /** Opening prices. */
-  open: ArrayLike<number>;
-  /** Highs. */
-  high: ArrayLike<number>;
-  /** Lows. */
-  low: ArrayLike<number>;
-  /** Closes. */
-  close: ArrayLike<number>;
-  /** Volumes (whole shares). */
-  volume: ArrayLike<number | bigint>;
   /** Adjusted closes. */
   adjusted_close: ArrayLike<number>;
   /** ISO 8601 UTC fetch time, one for all rows or one per row. @default {now} */
