@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { SeriesColumns } from "../core/csv_bars.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Fill, Order, OrderOptions } from "./broker.ts";
 
@@ -25,22 +26,13 @@ export type Params = Record<string, ParamValue>;
 /** What an indicator function may return: one series or named series (e.g. MACD's lines). */
 export type IndicatorOutput = Float64Array | Record<string, Float64Array>;
 
-/** The context `init` receives: the whole series of one symbol, and `indicator()` to declare one. */
-export interface InitContext {
+/**
+ * The context `init` receives: the whole series of one symbol (its columns from
+ * the first bar to the last), and `indicator()` to declare one.
+ */
+export interface InitContext extends SeriesColumns {
   /** The symbol these bars belong to. */
   readonly symbol: string;
-  /** Whole-series opening prices of the symbol. */
-  readonly open: Float64Array;
-  /** Whole-series highs. */
-  readonly high: Float64Array;
-  /** Whole-series lows. */
-  readonly low: Float64Array;
-  /** Whole-series closes. */
-  readonly close: Float64Array;
-  /** Whole-series volume. */
-  readonly volume: Float64Array;
-  /** Whole-series dates (epoch days). */
-  readonly dates: Int32Array;
   /**
    * Declares an indicator: computes `fn(...args)` once (cached across the runs
    * of a sweep by function and arguments) and returns series that `onBar` sees

@@ -11,14 +11,8 @@
 import { formatDate, parseDate } from "./dates.ts";
 import { ConfigError } from "./errors.ts";
 
-/**
- * What computations on prices need from bars: typed columns over all rows
- * (rows grouped by symbol, ascending dates within a symbol) and the row range
- * of each symbol. Both `Bars` (Arrow-backed) and {@link PlainBars} satisfy it.
- */
-export interface BarsLike {
-  /** Number of rows across all symbols. */
-  readonly length: number;
+/** Typed OHLCV columns and their dates: what {@link BarsLike} and a strategy's context share. */
+export interface SeriesColumns {
   /** Opening prices. */
   readonly open: Float64Array;
   /** Daily highs. */
@@ -31,6 +25,16 @@ export interface BarsLike {
   readonly volume: Float64Array;
   /** Dates as epoch days. */
   readonly dates: Int32Array;
+}
+
+/**
+ * What computations on prices need from bars: typed columns over all rows
+ * (rows grouped by symbol, ascending dates within a symbol) and the row range
+ * of each symbol. Both `Bars` (Arrow-backed) and {@link PlainBars} satisfy it.
+ */
+export interface BarsLike extends SeriesColumns {
+  /** Number of rows across all symbols. */
+  readonly length: number;
   /** Row ranges `[start, end)` per symbol, in row order. */
   ranges(): Map<string, [number, number]>;
   /** The symbols present, in row order. */
