@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { BarsLike } from "../core/csv_bars.ts";
+import type { BarsLike, SeriesColumns } from "../core/csv_bars.ts";
 import { ConfigError } from "../core/errors.ts";
 import {
   type BacktestOptions,
@@ -358,16 +358,8 @@ export async function sweep(
 
 /** Message from the main thread to a sweep worker. */
 export interface WorkerTask {
-  /** Bars as plain columns. */
-  bars: {
-    ranges: [string, number, number][];
-    dates: Int32Array;
-    open: Float64Array;
-    high: Float64Array;
-    low: Float64Array;
-    close: Float64Array;
-    volume: Float64Array;
-  };
+  /** Bars as plain columns, with each symbol's `[symbol, start, end)` row range. */
+  bars: SeriesColumns & { ranges: [string, number, number][] };
   /** The strategy to import. */
   ref: StrategyRef;
   /** Backtest options (structured-clonable). */

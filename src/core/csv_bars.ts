@@ -41,22 +41,10 @@ export interface BarsLike extends SeriesColumns {
   symbols(): string[];
 }
 
-/** Plain columns of {@link PlainBars}. */
-export interface PlainColumns {
+/** Plain columns of {@link PlainBars} (dates ascending within a symbol). */
+export interface PlainColumns extends SeriesColumns {
   /** One symbol for all rows, or `[symbol, start, end)` ranges covering the rows in order. */
   symbol: string | [string, number, number][];
-  /** Epoch days, ascending within a symbol. */
-  dates: Int32Array;
-  /** Opening prices. */
-  open: Float64Array;
-  /** Daily highs. */
-  high: Float64Array;
-  /** Daily lows. */
-  low: Float64Array;
-  /** Closing prices. */
-  close: Float64Array;
-  /** Volume. */
-  volume: Float64Array;
   /** Adjusted close; defaults to `close`. */
   adjustedClose?: Float64Array;
 }
