@@ -24,8 +24,8 @@ import { parseDate } from "../core/dates.ts";
 import { LakeError } from "../core/errors.ts";
 import { validateSymbol } from "../core/symbol.ts";
 
-/** Column names of the lake schema, in order. */
-export const LAKE_COLUMNS = [
+/** The columns a Bars-facing load returns (the price columns of the lake). */
+export const BAR_COLUMNS = [
   "symbol",
   "date",
   "open",
@@ -34,9 +34,10 @@ export const LAKE_COLUMNS = [
   "close",
   "volume",
   "adjusted_close",
-  "fetch_timestamp",
-  "batch_number",
 ] as const;
+
+/** Column names of the lake schema, in order: the bar columns, then the fetch's provenance. */
+export const LAKE_COLUMNS = [...BAR_COLUMNS, "fetch_timestamp", "batch_number"] as const;
 
 /** The Arrow type of each lake column. */
 export const LAKE_TYPES: Record<typeof LAKE_COLUMNS[number], Type> = {
@@ -51,18 +52,6 @@ export const LAKE_TYPES: Record<typeof LAKE_COLUMNS[number], Type> = {
   fetch_timestamp: Type.Utf8,
   batch_number: Type.Int,
 };
-
-/** The columns a Bars-facing load returns (the price columns of the lake). */
-export const BAR_COLUMNS = [
-  "symbol",
-  "date",
-  "open",
-  "high",
-  "low",
-  "close",
-  "volume",
-  "adjusted_close",
-] as const;
 
 /**
  * Rows to write as a raw batch: the bar columns of {@link BarColumns}, with a
