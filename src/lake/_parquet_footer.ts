@@ -376,13 +376,7 @@ class CompactReader {
       }
       case 9:
       case 10: {
-        const header = this.#byte();
-        let size = header >> 4;
-        const elemType = header & 0x0f;
-        if (size === 15) size = this.#varint32();
-        if (size > this.#buf.length - this.#pos + 1) {
-          throw new Error(`list of ${size} elements overruns the footer`);
-        }
+        const { size, elemType } = this.#listHeader();
         for (let i = 0; i < size; i++) {
           if (elemType === 1 || elemType === 2) this.#byte();
           else this.#skip(elemType);
@@ -453,14 +447,19 @@ class CompactReader {
     }
   }
 
-  #list(spec?: Spec): ThriftValue[] {
+  /** A compact-protocol list (or set) header: element count and element type. */
+  #listHeader(): { size: number; elemType: number } {
     const header = this.#byte();
     let size = header >> 4;
-    const elemType = header & 0x0f;
     if (size === 15) size = this.#varint32();
     if (size > this.#buf.length - this.#pos + 1) {
       throw new Error(`list of ${size} elements overruns the footer`);
     }
+    return { size, elemType: header & 0x0f };
+  }
+
+  #list(spec?: Spec): ThriftValue[] {
+    const { size, elemType } = this.#listHeader();
     const out: ThriftValue[] = [];
     for (let i = 0; i < size; i++) {
       // Booleans inside lists are one byte each (1 = true).
