@@ -168,7 +168,7 @@ class Account implements OrderEntry {
     if (before === 0) {
       this.lotBar = bar;
       this.lotPrice = price;
-      this.lotFee = fee * (Math.abs(size) / Math.abs(size));
+      this.lotFee = fee;
       return;
     }
     const q = Math.min(Math.abs(size), Math.abs(before));
