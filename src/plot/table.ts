@@ -36,7 +36,8 @@ const CSS = `<style>.asxlab-table{border-collapse:collapse;font-size:0.85rem;mar
 /**
  * The default display of a value under a column: dollars (`[$]`, `pnl`, `commission`,
  * `price`, `cash`, `equity`) with thousands separators and cents; percentages (`[%]`)
- * with two decimals; other numbers with up to four significant decimals; NaN as `—`;
+ * with two decimals; years as they are; other numbers with thousands separators and up to
+ * four decimals; NaN as `—`;
  * dates as `YYYY-MM-DD`.
  *
  * @param column The column name (its units decide the format).
@@ -63,7 +64,9 @@ export function formatValue(column: string, value: CellValue): string {
   if (money || /\[%\]/.test(column)) {
     return value.toLocaleString(EN_AU, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
-  if (Number.isInteger(value)) return value.toLocaleString(EN_AU);
+  if (Number.isInteger(value)) {
+    return /\byear\b/i.test(column) ? String(value) : value.toLocaleString(EN_AU);
+  }
   return value.toLocaleString(EN_AU, { maximumFractionDigits: Math.abs(value) >= 100 ? 2 : 4 });
 }
 
