@@ -215,3 +215,54 @@ export function recordTable(
       column === "value" ? formatValue(String(row.key), value) : undefined,
   });
 }
+
+/** The trade fields {@link tradesTable} shows. */
+export type TableTrade = {
+  symbol: string;
+  size: number;
+  entryDate: string | Date;
+  exitDate: string | Date;
+  entryPrice: number;
+  exitPrice: number;
+  pnl: number;
+  return: number;
+  commission: number;
+  duration: number;
+  exitReason: string;
+};
+
+/**
+ * A table of trades, one row each: dates, side and size, prices, PnL and return,
+ * fees, days held and why the trade closed.
+ *
+ * @param trades A backtest's `trades` (or `openTrades`).
+ * @param caption A caption. @default {"Trades (n)"}
+ * @returns The table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tradesTable } from "./table.ts";
+ * const t = tradesTable([{ symbol: "BHP.AX", size: 100, entryDate: "2020-01-02",
+ *   exitDate: "2020-02-03", entryPrice: 38, exitPrice: 40, pnl: 190, return: 0.05,
+ *   commission: 10, duration: 32, exitReason: "order" }]);
+ * assert.match(t.toString(), /long\s+100\s+38\.00\s+40\.00\s+190\.00\s+5\.00/);
+ * ```
+ */
+export function tradesTable(trades: readonly TableTrade[], caption?: string): HtmlTable {
+  const rows = trades.map((t) => ({
+    symbol: t.symbol,
+    entry: t.entryDate instanceof Date ? t.entryDate : String(t.entryDate).slice(0, 10),
+    exit: t.exitDate instanceof Date ? t.exitDate : String(t.exitDate).slice(0, 10),
+    side: t.size > 0 ? "long" : "short",
+    shares: Math.abs(t.size),
+    "entry price": t.entryPrice,
+    "exit price": t.exitPrice,
+    "PnL [$]": t.pnl,
+    "return [%]": t.return * 100,
+    "commission [$]": t.commission,
+    days: t.duration,
+    "closed by": t.exitReason,
+  }));
+  return new HtmlTable(rows, { caption: caption ?? `Trades (${trades.length})` });
+}
