@@ -10,23 +10,10 @@ import { formatDate, parseDate, weekdayOf } from "../core/dates.ts";
 import type { BarsLike } from "../mod.ts";
 import type { Layout, Trace } from "./figure.ts";
 
-/** One symbol's typed OHLCV columns. */
-export interface SymbolSeries {
-  /** The symbol. */
-  symbol: string;
-  /** Dates, epoch days. */
-  dates: Int32Array;
-  /** Opens. */
-  open: Float64Array;
-  /** Highs. */
-  high: Float64Array;
-  /** Lows. */
-  low: Float64Array;
-  /** Closes. */
-  close: Float64Array;
-  /** Volumes. */
-  volume: Float64Array;
-}
+/** One symbol's typed OHLCV columns and dates. */
+export type SymbolSeries =
+  & Pick<BarsLike, "dates" | "open" | "high" | "low" | "close" | "volume">
+  & { symbol: string };
 
 /**
  * The columns of one symbol of `bars` (zero-copy subarrays).

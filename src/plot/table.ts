@@ -7,6 +7,7 @@
 
 import { escapeHtml, type PageItem } from "./html_page.ts";
 import { JUPYTER_DISPLAY, type MimeBundle } from "./figure.ts";
+import type { Trade } from "../mod.ts";
 
 /** A cell value a table shows. */
 export type CellValue = string | number | boolean | bigint | Date | null | undefined;
@@ -216,20 +217,21 @@ export function recordTable(
   });
 }
 
-/** The trade fields {@link tradesTable} shows. */
-export type TableTrade = {
-  symbol: string;
-  size: number;
-  entryDate: string | Date;
-  exitDate: string | Date;
-  entryPrice: number;
-  exitPrice: number;
-  pnl: number;
-  return: number;
-  commission: number;
-  duration: number;
-  exitReason: string;
-};
+/** The trade fields {@link tradesTable} shows (dates as ISO strings or `Date`s). */
+export type TableTrade =
+  & Pick<
+    Trade,
+    | "symbol"
+    | "size"
+    | "entryPrice"
+    | "exitPrice"
+    | "pnl"
+    | "return"
+    | "commission"
+    | "duration"
+    | "exitReason"
+  >
+  & { entryDate: string | Date; exitDate: string | Date };
 
 /**
  * A table of trades, one row each: dates, side and size, prices, PnL and return,
