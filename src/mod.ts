@@ -8,3 +8,4 @@ export * from "./core/mod.ts";
 export * from "./lake/mod.ts";
 export * from "./indicators/mod.ts";
 export * from "./backtest/mod.ts";
+export * from "./plot/mod.ts";
