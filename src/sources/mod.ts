@@ -1,0 +1,7 @@
+/**
+ * External sources: ASX company lists (CSV exports and constituents tables on
+ * web pages) and daily bars from Yahoo Finance's chart API.
+ *
+ * @module
+ */
+export { type AsxCompany, parseAsxHtml, parseAsxList, type ParseAsxOptions } from "./asx.ts";
