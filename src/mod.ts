@@ -7,5 +7,6 @@
 export * from "./core/mod.ts";
 export * from "./lake/mod.ts";
 export * from "./sources/mod.ts";
+export * from "./pipeline/mod.ts";
 export * from "./indicators/mod.ts";
 export * from "./backtest/mod.ts";

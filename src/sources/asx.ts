@@ -20,7 +20,7 @@
 
 import { parse } from "csv-parse/sync";
 import { parseDate } from "../core/dates.ts";
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError, FetchError } from "../core/errors.ts";
 import { validateSymbol } from "../core/symbol.ts";
 
 /** One listed company (or fund) as the pipeline stores it. */
@@ -347,4 +347,64 @@ export async function parseAsxHtml(
 /** A table cell's text: footnote markers removed, whitespace collapsed. */
 function cellText(text: string): string {
   return text.replace(/\[[^\]]*\]/g, "").replace(/\s+/g, " ").trim();
+}
+
+/** The ASX company directory export (CSV) that the daily pipeline reads. */
+export const ASX_LIST_URL =
+  "https://asx.api.markitdigital.com/asx-research/1.0/companies/directory/file";
+
+/** Options of {@link fetchAsxList}. */
+export interface FetchAsxListOptions {
+  /** The HTTP client. @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+  /** For the whole request, body included. @default {30000} */
+  timeoutMs?: number;
+}
+
+/**
+ * Downloads and parses the ASX company list.
+ *
+ * @param url Where the CSV is. @default {ASX_LIST_URL}
+ * @param options HTTP client and timeout.
+ * @returns The companies, in the list's order.
+ * @throws {FetchError} When the request fails, times out, answers non-2xx, or the body is not
+ *   an ASX list (the message quotes what came back, e.g. an HTML error page's title).
+ *
+ * @example
+ * ```ts ignore
+ * const companies = await fetchAsxList();
+ * console.log(companies.length); // ~1,980
+ * ```
+ */
+export async function fetchAsxList(
+  url: string = ASX_LIST_URL,
+  options: FetchAsxListOptions = {},
+): Promise<AsxCompany[]> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let text: string;
+  try {
+    const res = await (options.fetch ?? globalThis.fetch)(url, { signal: controller.signal });
+    text = await res.text();
+    if (!res.ok) {
+      throw new FetchError(
+        `Cannot fetch the ASX list from ${url}: HTTP ${res.status} (${describeBody(text)})`,
+        { status: res.status },
+      );
+    }
+  } catch (err) {
+    if (err instanceof FetchError) throw err;
+    const why = controller.signal.aborted
+      ? `no complete answer within ${timeoutMs} ms`
+      : (err as Error).message;
+    throw new FetchError(`Cannot fetch the ASX list from ${url}: ${why}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+  try {
+    return parseAsxList(text, { source: url });
+  } catch (err) {
+    throw new FetchError((err as Error).message, { cause: err });
+  }
 }

@@ -4,7 +4,15 @@
  *
  * @module
  */
-export { type AsxCompany, parseAsxHtml, parseAsxList, type ParseAsxOptions } from "./asx.ts";
+export {
+  ASX_LIST_URL,
+  type AsxCompany,
+  fetchAsxList,
+  type FetchAsxListOptions,
+  parseAsxHtml,
+  parseAsxList,
+  type ParseAsxOptions,
+} from "./asx.ts";
 export {
   type DailyBars,
   type DividendEvent,

@@ -50,7 +50,7 @@ export interface YahooOptions {
   baseUrl?: string;
   /** The HTTP client. @default {globalThis.fetch} */
   fetch?: typeof fetch;
-  /** Per request, headers and body included. @default {30000} */
+  /** Per request, headers and body included. @default {10000} (Yahoo answers a chart request in well under a second) */
   timeoutMs?: number;
   /** Retries on 429, 5xx, timeouts, network errors and truncated bodies. */
   retry?: RetryOptions;
@@ -227,7 +227,7 @@ function snippet(body: string): string {
  */
 function transport(symbol: string, options: YahooOptions): typeof fetch {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const base = options.baseUrl?.replace(/\/+$/, "");
   return (async (input: RequestInfo | URL, init?: RequestInit) => {
     let url = input instanceof Request ? input.url : String(input);

@@ -13,8 +13,8 @@
  *   before), splits as Yahoo split events, `exchangeTimezoneName`
  *   `Australia/Sydney`. {@link FakeYahoo.series} hands tests the same bars.
  * - Faults, by rate (deterministic per symbol and attempt) or by symbol
- *   (always): `429` with `Retry-After`, `500`, `503`, `stall` (no answer until
- *   the client gives up), `stall-body` (headers and half the body, then
+ *   (always): `429` with `Retry-After`, `500`, `503`, `stall` (no answer for
+ *   `stallMs`), `stall-body` (headers and half the body, then
  *   nothing), `truncated` (a 200 whose JSON stops halfway), `malformed` (a 200
  *   that is not JSON), `null-bars` (every other bar all `null`), `404`.
  *
@@ -327,16 +327,16 @@ export function startFakeYahoo(options: FakeYahooOptions = {}): Promise<FakeYaho
     return JSON.stringify({ chart: { result: [result], error: null } });
   };
 
-  const hold = (signal: AbortSignal): Promise<void> =>
+  // Held until stallMs passes or the server closes (a client that gives up does not end it:
+  // Deno.serve's request.signal also fires on normal completion, so it cannot tell).
+  const hold = (): Promise<void> =>
     new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        signal.removeEventListener("abort", done);
         held.delete(done);
         resolve();
       };
       const timer = setTimeout(done, stallMs);
-      signal.addEventListener("abort", done);
       held.add(done);
     });
 
@@ -397,7 +397,7 @@ export function startFakeYahoo(options: FakeYahooOptions = {}): Promise<FakeYaho
       case "404":
         return notFound();
       case "stall":
-        await hold(req.signal);
+        await hold();
         return new Response("", { status: 504 });
       case "malformed":
         return json(200, "<html><body>Will be right back…</body></html>");
@@ -428,11 +428,10 @@ export function startFakeYahoo(options: FakeYahooOptions = {}): Promise<FakeYaho
     if (fault === "truncated") return json(200, body.slice(0, Math.floor(body.length / 2)));
     if (fault === "stall-body") {
       const half = new TextEncoder().encode(body.slice(0, Math.floor(body.length / 2)));
-      const signal = req.signal;
       const stream = new ReadableStream<Uint8Array>({
         async start(controller) {
           controller.enqueue(half);
-          await hold(signal);
+          await hold();
           controller.error(new Error("stalled body abandoned"));
         },
       });
