@@ -42,11 +42,14 @@ export interface PipelineHandler {
 }
 
 /**
- * The three functions. Memory from peak RSS measured under node on a daily run
- * (README "Cost"): the fetcher waits on Yahoo and its pause most of the time,
- * so it gets the least memory that holds duckdb-wasm comfortably; the
- * aggregator merges a whole year of 2,200 symbols, and more memory also buys
- * it CPU.
+ * The three functions. Memory: under node, importing a bundle takes the
+ * process to ~77 MB and starting duckdb-wasm 1.28 and writing a Parquet file
+ * adds ~70 MB, so the list and fetch steps (a few thousand rows) get 256 MB,
+ * the least with a fifth to spare; the fetcher spends 90 % of its time in the
+ * politeness pause, so its memory is most of the bill (README "Cost"). The
+ * aggregator merges a year of 2,200 symbols (~550k rows) in duckdb-wasm, and
+ * its memory also buys it CPU. tests/pipeline_cdk checks each function's peak
+ * RSS under node stays below 80 % of its memory.
  */
 export const PIPELINE_HANDLERS: readonly PipelineHandler[] = [
   {
@@ -54,7 +57,7 @@ export const PIPELINE_HANDLERS: readonly PipelineHandler[] = [
     id: "UpdateSymbols",
     entry: "update_symbols",
     resource: "updateSymbolsFunction",
-    memoryMb: 512,
+    memoryMb: 256,
     lake: { read: ["symbols/*"], put: ["symbols/*"], delete: [] },
   },
   {
@@ -62,7 +65,7 @@ export const PIPELINE_HANDLERS: readonly PipelineHandler[] = [
     id: "FetchStockData",
     entry: "fetch_stock_data",
     resource: "fetchStockDataFunction",
-    memoryMb: 512,
+    memoryMb: 256,
     lake: { read: ["state/*"], put: ["raw-data/*"], delete: [] },
   },
   {
