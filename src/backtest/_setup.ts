@@ -132,10 +132,11 @@ export interface Prepared {
   cache: IndicatorCache;
 }
 
-const PREPARED = new WeakMap<object, Prepared>();
+/**
+ * Splits bars per symbol on their shared calendar. Called per run (or per sweep):
+ * nothing is kept between calls, so bars edited in place are read afresh.
+ */
 export function prepare(bars: BarsLike): Prepared {
-  const hit = PREPARED.get(bars);
-  if (hit) return hit;
   const ranges = bars.ranges();
   if (ranges.size === 0) throw new ConfigError("Cannot backtest: the bars are empty");
   const all = {
@@ -161,12 +162,16 @@ export function prepare(bars: BarsLike): Prepared {
   for (const [symbol, [s, e]] of ranges) {
     if (e <= s) continue;
     p.symbols.push(symbol);
-    p.open.push(all.open.subarray(s, e));
-    p.high.push(all.high.subarray(s, e));
-    p.low.push(all.low.subarray(s, e));
-    p.close.push(all.close.subarray(s, e));
-    p.volume.push(all.volume.subarray(s, e));
-    const d = dates.subarray(s, e);
+    // The whole columns when one symbol fills them (the same arrays from run to run, so
+    // an indicator cache shared by the runs of a sweep keys on them); else views.
+    const whole = s === 0 && e === bars.length;
+    const cut = <T extends Float64Array | Int32Array>(a: T) => whole ? a : a.subarray(s, e) as T;
+    p.open.push(cut(all.open));
+    p.high.push(cut(all.high));
+    p.low.push(cut(all.low));
+    p.close.push(cut(all.close));
+    p.volume.push(cut(all.volume));
+    const d = cut(dates);
     for (let i = 1; i < d.length; i++) {
       if (d[i]! <= d[i - 1]!) {
         throw new ConfigError(
@@ -189,7 +194,6 @@ export function prepare(bars: BarsLike): Prepared {
     p.calendar.forEach((d, i) => index.set(d, i));
     p.barOf = p.dates.map((d) => Int32Array.from(d, (x) => index.get(x)!));
   }
-  PREPARED.set(bars, p);
   return p;
 }
 
@@ -275,31 +279,8 @@ export function marketOf(
   return { bh, market, marketReturn };
 }
 
-/**
- * Market series already built, by benchmark (or prepared bars) and calendar: the
- * runs of a sweep share one, so its log returns are computed once too (the stats
- * cache them by array identity). Series are read, never written.
- */
-const MARKETS = new WeakMap<object, { calendar: Int32Array; market: Float64Array }>();
-
-function memoMarket(
-  key: object,
-  calendar: Int32Array,
-  build: () => Float64Array,
-): Float64Array {
-  const hit = MARKETS.get(key);
-  if (hit && hit.calendar === calendar) return hit.market;
-  const market = build();
-  MARKETS.set(key, { calendar, market });
-  return market;
-}
-
 /** Benchmark closes on the calendar, carried forward over its missing days. */
 function alignBenchmark(b: Benchmark, calendar: Int32Array): Float64Array {
-  return memoMarket(b, calendar, () => alignedCloses(b, calendar));
-}
-
-function alignedCloses(b: Benchmark, calendar: Int32Array): Float64Array {
   const out = new Float64Array(calendar.length);
   let k = 0;
   let last = NaN;
@@ -318,10 +299,6 @@ function alignedCloses(b: Benchmark, calendar: Int32Array): Float64Array {
 
 /** An equal-weight index of the symbols' daily close returns (those trading that day). */
 function equalWeightIndex(p: Prepared, T: number): Float64Array {
-  return memoMarket(p, p.calendar, () => equalWeight(p, T));
-}
-
-function equalWeight(p: Prepared, T: number): Float64Array {
   const sum = new Float64Array(T), count = new Float64Array(T);
   for (let s = 0; s < p.symbols.length; s++) {
     const c = p.close[s]!, at = p.barOf[s]!;

@@ -35,7 +35,7 @@ import {
   runSettings,
 } from "./_setup.ts";
 import { Portfolio, type Trade, type Transaction } from "./portfolio.ts";
-import { applySignal, type OrderEntry, SignalStrategy } from "./signals.ts";
+import { applySignal, decidesBySignal, type OrderEntry, SignalStrategy } from "./signals.ts";
 import {
   type BarContext,
   type IndicatorOutput,
@@ -270,10 +270,10 @@ export function runBacktest<P extends Params>(
     params ??= mergeParams(name, strat.params, options.params, (q) => strat.validate(q));
     strat.params = { ...params };
     const ctx = new SymbolContext(p, s, broker, cache);
-    if (strat instanceof SignalStrategy) {
-      ctx.reveal = false;
-      strat.computeSignals(ctx, pooled(SIGNAL_POOL, ctx.full.close));
-    } else strat.init(ctx);
+    // A signal strategy's indicators are whole series (its signal is written vectorised).
+    if (strat instanceof SignalStrategy) ctx.reveal = false;
+    if (decidesBySignal(strat)) strat.computeSignals(ctx, pooled(SIGNAL_POOL, ctx.full.close));
+    else strat.init(ctx);
     ctx.inInit = false;
     strategies.push(strat);
     ctxs.push(ctx);
@@ -292,7 +292,7 @@ export function runBacktest<P extends Params>(
   const equity = portfolio.equity;
 
   const first = strategies[0]!;
-  if (S === 1 && first instanceof SignalStrategy && !broker.onFill) {
+  if (S === 1 && decidesBySignal(first)) {
     // One symbol, decisions as a signal series: no onBar call per bar.
     runSignals(p, first, broker, start[0]!, fillOnClose);
   } else if (S === 1) {

@@ -283,45 +283,12 @@ function logRatio(b: number, a: number): number {
   return Math.log(b / a);
 }
 
-const MARKET_LOG_RETURNS = new WeakMap<object, Float64Array>();
-
-/** ln(M_t / M_{t−1}) for t ≥ 1, cached per market array (the runs of a sweep share one market). */
-let lastMarket: ArrayLike<number> | undefined;
-let lastMarketLr: Float64Array = new Float64Array(0);
-
+/** ln(M_t / M_{t−1}) for t ≥ 1. */
 function marketLogReturns(market: ArrayLike<number>): Float64Array {
-  if (market === lastMarket) return lastMarketLr;
-  let lr = MARKET_LOG_RETURNS.get(market as object);
-  if (!lr) {
-    const n = market.length;
-    lr = new Float64Array(Math.max(0, n - 1));
-    for (let i = 1; i < n; i++) lr[i - 1] = logRatio(market[i]!, market[i - 1]!);
-    MARKET_LOG_RETURNS.set(market as object, lr);
-  }
-  lastMarket = market;
-  return lastMarketLr = lr;
-}
-
-/** Σm and Σm² over the first k market log returns, remembered for the last (returns, k). */
-let lastSumsLr: Float64Array | undefined;
-let lastSumsK = -1;
-/** [Σm, Σm²] (a typed array: a module-level `let` holding a double would deopt its writers). */
-const MARKET_SUMS = new Float64Array(2);
-
-function marketSums(lm: Float64Array, k: number): Float64Array {
-  if (lm === lastSumsLr && k === lastSumsK) return MARKET_SUMS;
-  // The same additions in the same order as a pass over the bars would make.
-  let sumLm = 0, sumLm2 = 0;
-  for (let i = 0; i < k; i++) {
-    const m = lm[i]!;
-    sumLm += m;
-    sumLm2 += m * m;
-  }
-  MARKET_SUMS[0] = sumLm;
-  MARKET_SUMS[1] = sumLm2;
-  lastSumsLr = lm;
-  lastSumsK = k;
-  return MARKET_SUMS;
+  const n = market.length;
+  const lr = new Float64Array(Math.max(0, n - 1));
+  for (let i = 1; i < n; i++) lr[i - 1] = logRatio(market[i]!, market[i - 1]!);
+  return lr;
 }
 
 /** Everything the stats need from one pass over the equity curve. */
@@ -364,9 +331,12 @@ function curveMoments(
   const n = equity.length;
   const k = n - 1;
   const lm = marketLogReturns(market);
-  // The market's sums are the same for every run over one market (a sweep's): computed once.
-  const sums = marketSums(lm, Math.max(0, k));
-  const sumLm = sums[0]!, sumLm2 = sums[1]!;
+  let sumLm = 0, sumLm2 = 0;
+  for (let i = 0; i < k; i++) {
+    const m = lm[i]!;
+    sumLm += m;
+    sumLm2 += m * m;
+  }
   let sumR = 0, sumR2 = 0, downSq = 0, sumLe = 0, sumLeLm = 0;
   let nonPositive = false;
   let peak = equity[0]!, invPeak = 1 / peak, maxDd = 0;
@@ -446,18 +416,6 @@ function curveMoments(
     ddDurationSum,
     ddDurationMax,
   };
-}
-
-let lastDates: ArrayLike<number> | undefined;
-let lastSpan: [string, string] = ["", ""];
-
-/** First and last date as `YYYY-MM-DD`, remembered for the last calendar (a sweep's runs share it). */
-function span(dates: ArrayLike<number>): [string, string] {
-  if (dates !== lastDates || lastDates.length !== dates.length) {
-    lastSpan = [formatDate(dates[0]!), formatDate(dates[dates.length - 1]!)];
-    lastDates = dates;
-  }
-  return lastSpan;
 }
 
 /**
@@ -545,8 +503,8 @@ export function statsOf(
   const avgWin = nWins ? winSum / nWins : NaN, avgLoss = nLosses ? lossSum / nLosses : NaN;
 
   return {
-    "Start": span(dates)[0],
-    "End": span(dates)[1],
+    "Start": formatDate(dates[0]!),
+    "End": formatDate(dates[n - 1]!),
     "Duration": duration,
     "Exposure Time [%]": (nCovered / n) * 100,
     "Equity Final [$]": eN,

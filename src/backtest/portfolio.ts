@@ -13,8 +13,6 @@
 
 import { formatDate } from "../core/dates.ts";
 
-const DATE_STRINGS = new WeakMap<Int32Array, (string | undefined)[]>();
-
 /** A closed (or, with `keepOpen`, still open) trade. */
 export interface Trade {
   /** The symbol traded. */
@@ -147,9 +145,7 @@ export class Portfolio {
     this.lots = symbols.map(() => []);
     this.stopLots = new Int32Array(symbols.length);
     this.equity = equity?.length === calendar.length ? equity : new Float64Array(calendar.length);
-    let memo = DATE_STRINGS.get(calendar);
-    if (!memo) DATE_STRINGS.set(calendar, memo = new Array(calendar.length));
-    this.#dateMemo = memo;
+    this.#dateMemo = new Array(calendar.length);
   }
 
   /**

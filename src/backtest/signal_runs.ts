@@ -30,14 +30,8 @@ import {
 } from "./_setup.ts";
 import { affordableShares, feeFor } from "./broker.ts";
 import { coveredBars, type Stats, statsOf, type TradeColumns } from "./metrics.ts";
-import { applySignal, type OrderEntry, SignalStrategy } from "./signals.ts";
-import {
-  type IndicatorOutput,
-  type InitContext,
-  type Params,
-  Strategy,
-  type StrategyClass,
-} from "./strategy.ts";
+import { applySignal, decidesBySignal, type OrderEntry, type SignalStrategy } from "./signals.ts";
+import type { IndicatorOutput, InitContext, Params, Strategy, StrategyClass } from "./strategy.ts";
 
 /** Options of a stats-only run: those of `runBacktest` that shape the stats. */
 export interface SignalRunOptions extends SettingsOptions {
@@ -186,7 +180,7 @@ class Account implements OrderEntry {
 
 /**
  * Whether {@link SignalRuns} can run this strategy over these bars: one symbol,
- * a signal strategy that does not listen to fills.
+ * a signal strategy whose signal alone decides (see {@link decidesBySignal}).
  *
  * @param bars The bars.
  * @param Strat The strategy class.
@@ -204,10 +198,8 @@ class Account implements OrderEntry {
  * ```
  */
 export function signalRunsApply(bars: BarsLike, Strat: StrategyClass): boolean {
-  const proto = Strat.prototype as Strategy;
-  return proto instanceof SignalStrategy &&
-    proto.onOrderFilled === Strategy.prototype.onOrderFilled &&
-    bars.ranges().size === 1 && bars.length > 0;
+  return decidesBySignal(Strat.prototype as Strategy) && bars.ranges().size === 1 &&
+    bars.length > 0;
 }
 
 /**
@@ -256,7 +248,7 @@ export class SignalRuns {
   ) {
     if (!signalRunsApply(bars, Strat)) {
       throw new TypeError(
-        `SignalRuns needs one symbol and a signal strategy that does not listen to fills`,
+        `SignalRuns needs one symbol and a signal strategy that overrides none of init, onBar, onOrderFilled`,
       );
     }
     this.#settings = runSettings(options);

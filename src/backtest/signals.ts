@@ -93,6 +93,33 @@ export function applySignal(
   } else if (position < 0 && signal > 0) entry.closePosition();
 }
 
+/**
+ * Whether a strategy's decisions are exactly its signal: a {@link SignalStrategy}
+ * that overrides none of `init`, `onBar` and `onOrderFilled`. Only then may a
+ * run act on the signal without calling the strategy per bar: an override (a
+ * stop-loss added in `onBar`, say) must run.
+ *
+ * @param strategy A strategy instance.
+ * @returns True when the signal alone decides.
+ *
+ * @example
+ * ```ts
+ * import { decidesBySignal } from "./signals.ts";
+ * import { MovingAverageCrossover } from "./strategies/ma_crossover.ts";
+ * class WithStop extends MovingAverageCrossover {
+ *   override onBar(): void {}
+ * }
+ * console.assert(decidesBySignal(new MovingAverageCrossover()));
+ * console.assert(!decidesBySignal(new WithStop()));
+ * ```
+ */
+export function decidesBySignal(strategy: Strategy): strategy is SignalStrategy {
+  return strategy instanceof SignalStrategy &&
+    strategy.init === SignalStrategy.prototype.init &&
+    strategy.onBar === SignalStrategy.prototype.onBar &&
+    strategy.onOrderFilled === Strategy.prototype.onOrderFilled;
+}
+
 /** The modes a signal strategy may return. */
 const MODES: readonly string[] = ["long", "short", "reverse"];
 const NO_SIGNAL = new Float64Array(0);

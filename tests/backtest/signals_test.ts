@@ -142,7 +142,7 @@ Deno.test("stats-only runs apply to one symbol and a signal strategy that ignore
   ok(!signalRunsApply(two, BuyAndHold as unknown as StrategyClass));
   throws(
     () => new SignalRuns(two, BuyAndHold as unknown as StrategyClass, {}, new IndicatorCache()),
-    /SignalRuns needs one symbol and a signal strategy that does not listen to fills/,
+    /SignalRuns needs one symbol and a signal strategy that overrides none of init, onBar, onOrderFilled/,
   );
   throws(
     () =>
