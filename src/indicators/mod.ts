@@ -16,6 +16,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { atr, ATR, type BarInput, ema, EMA, type Indicator } from "./mod.ts";
  *
  * interface Keltner { upper: number; middle: number; lower: number }
@@ -63,7 +64,7 @@
  * for (let i = 0; i < close.length; i++) {
  *   last = stream.add({ high: high[i]!, low: low[i]!, close: close[i]! });
  * }
- * console.assert(last!.upper === batch.upper[4] && stream.warmup === 3);
+ * assert.ok(last!.upper === batch.upper[4] && stream.warmup === 3);
  * ```
  *
  * @module
