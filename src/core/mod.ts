@@ -10,3 +10,5 @@ export * from "./symbol.ts";
 export * from "./calendar.ts";
 export * from "./ohlcv_columns.ts";
 export * from "./synthetic.ts";
+export * from "./plain_bars.ts";
+export { type CsvBarsOptions, parseCsvBars, readCsvBars } from "./csv_bars.ts";

@@ -1,9 +1,8 @@
 import { deepStrictEqual as eq, ok, rejects, throws } from "node:assert";
 import { ConfigError } from "../../src/core/errors.ts";
+import { combinations } from "../../src/backtest/_sweep.ts";
 import {
-  combinations,
   compositeStrategy,
-  IndicatorCache,
   MovingAverageCrossover,
   range,
   runBacktest,
@@ -64,7 +63,10 @@ Deno.test("composite: setup → trigger → exit with a stop-loss, by hand", () 
 });
 
 Deno.test("sweep: grid skips inadmissible combinations; indicators computed once per distinct value", async () => {
-  const { combos, skipped } = combinations(MA, { fast: range(5, 50, 1), slow: range(20, 200, 10) });
+  const { combos, skipped } = combinations("MA", new MA(), {
+    fast: range(5, 50, 1),
+    slow: range(20, 200, 10),
+  });
   eq([combos.length, skipped], [810, 64]);
   const bars = walk(400, 11);
   let calls = 0;
@@ -96,7 +98,7 @@ Deno.test("sweep: grid skips inadmissible combinations; indicators computed once
     sorted.every((r, k) => k === 0 || r.stats["Return [%]"] <= sorted[k - 1]!.stats["Return [%]"]),
   );
   // Each row equals a stand-alone run.
-  const one = runBacktest(bars, MA, { params: res.rows[3]!.params, cache: new IndicatorCache() });
+  const one = runBacktest(bars, MA, { params: res.rows[3]!.params });
   eq(one.stats, res.rows[3]!.stats);
 });
 
@@ -112,7 +114,7 @@ Deno.test("sweep: workers give the same table as in-process; random search sampl
   eq(b.best.params, a.best.params);
   const rnd = await sweep(bars, MA, { fast: range(2, 30), slow: range(5, 60) }, {
     method: "random",
-    samples: 7,
+    maxTries: 7,
     seed: 3,
     workers: 0,
   });

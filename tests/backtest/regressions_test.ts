@@ -7,7 +7,7 @@
  *   the edited data, never those of the data as it was on an earlier run.
  */
 import { deepStrictEqual as eq, ok } from "node:assert";
-import { PlainBars } from "../../src/core/csv_bars.ts";
+import { PlainBars } from "../../src/core/plain_bars.ts";
 import {
   type BarContext,
   type InitContext,

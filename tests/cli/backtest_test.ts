@@ -32,7 +32,7 @@ Deno.test("cli --json prints only JSON with stats, trades and equity", async () 
   eq(j.stats["Equity Final [$]"], 133380.3857568);
   eq(j.trades.length, 9);
   eq(j.equity.length, 600);
-  eq(Object.keys(j.equity[0]), ["date", "equity"]);
+  eq(Object.keys(j.equity[0]), ["date", "equity", "drawdown"]);
 });
 
 Deno.test("cli --sweep --json holds the best run plus the sweep table", async () => {

@@ -19,8 +19,9 @@ export * from "./rsi_mean_reversion.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { STRATEGIES } from "./mod.ts";
- * console.assert(STRATEGIES["ma-crossover"]!.name === "MovingAverageCrossover");
+ * assert.ok(STRATEGIES["ma-crossover"]!.name === "MovingAverageCrossover");
  * ```
  */
 export const STRATEGIES: Readonly<Record<string, StrategyClass>> = {
