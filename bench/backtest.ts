@@ -9,8 +9,8 @@
  * - The sweep of issue 15, side by side with backtesting.py on GOOG: SmaCross
  *   long-only, fast 5..50 × slow 20..200/10 with fast < slow (810
  *   combinations), maximise SQN, backtesting.py's defaults on both sides (10,000
- *   cash, orders of 0.9999 of equity, trades left open at the end:
- *   `--size 0.9999 --keep-open`). Whole process against whole process (`deno task
+ *   cash, all-in orders, trades left open at the end out of the statistics:
+ *   `--initial-capital 10000 --keep-open`). Whole process against whole process (`deno task
  *   backtest … --sweep …` against `python3 bench/backtesting_py.py optimize`,
  *   imports included), and the sweep's own cost (the CLI with 810 combinations
  *   minus the CLI with one) against `optimize()` alone, which the python harness
@@ -52,7 +52,7 @@ const MA = MovingAverageCrossover as unknown as StrategyClass;
 const OPTIONS = { cash: 100_000, commission: 0.001 };
 const PARAMS = { fast: 10, slow: 30 };
 /** backtesting.py's defaults, given to both sides of the sweep. */
-const PEER_OPTIONS = { cash: 10_000, size: 0.9999, keepOpen: true };
+const PEER_OPTIONS = { cash: 10_000, keepOpen: true };
 const SWEEP_GRID = { fast: range(5, 50), slow: range(20, 200, 10) };
 
 /** Deterministic GOOG-like OHLCV (geometric random walk, seeded LCG), weekdays from 2004-08-19. */
@@ -235,8 +235,6 @@ const SWEEP_ARGS = [
   "SQN",
   "--initial-capital",
   "10000",
-  "--size",
-  "0.9999",
   "--keep-open",
   "--workers",
   "0",
@@ -407,7 +405,7 @@ export async function run(_args: string[]): Promise<void> {
     },
     sweep810: {
       what:
-        "SmaCross long-only on GOOG, fast 5..50 × slow 20..200/10, fast < slow, maximize SQN, cash 10,000, size 0.9999, trades left open (backtesting.py's defaults)",
+        "SmaCross long-only on GOOG, fast 5..50 × slow 20..200/10, fast < slow, maximize SQN, cash 10,000, all-in, trades left open (backtesting.py's defaults)",
       rows: swept.rows.length,
       best: { params: swept.best.params, SQN: swept.best.stats.SQN },
       inProcess: {

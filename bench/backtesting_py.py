@@ -11,6 +11,7 @@ backtesting.py is changed or copied into this repository.
 
     python3 bench/backtesting_py.py optimize GOOG.csv   # 810-combination SmaCross sweep, maximize SQN
     python3 bench/backtesting_py.py run GOOG.csv '{"n1": 10, "n2": 30}' '{"commission": 0.002}'
+    python3 bench/backtesting_py.py golden > tests/fixtures/backtest/backtesting_py_golden.json
 
 Both print one JSON object on stdout. Needs pandas and numpy (Debian:
 python3-pandas, python3-numpy).
@@ -104,30 +105,35 @@ def sma_talib(values, n):
     return out
 
 
-def strategy(sma, reverse=False):
-    class SmaCross(Strategy):
-        n1 = 10
-        n2 = 30
+class SmaCross(Strategy):
+    """SMA crossover: long on a cross up, closed on a cross down; with `reverse`, close and reverse on each cross."""
+    n1 = 10
+    n2 = 30
+    reverse = False
+    sma = staticmethod(sma_rolling)
 
-        def init(self):
-            self.sma1 = self.I(sma, self.data.Close, self.n1)
-            self.sma2 = self.I(sma, self.data.Close, self.n2)
+    def init(self):
+        self.sma1 = self.I(self.sma, self.data.Close, self.n1)
+        self.sma2 = self.I(self.sma, self.data.Close, self.n2)
 
-        def next(self):
-            if crossover(self.sma1, self.sma2):
-                if reverse:
-                    self.position.close()
-                    self.buy()
-                elif not self.position:
-                    self.buy()
-            elif crossover(self.sma2, self.sma1):
-                if reverse:
-                    self.position.close()
-                    self.sell()
-                elif self.position:
-                    self.position.close()
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            if self.reverse:
+                self.position.close()
+                self.buy()
+            elif not self.position:
+                self.buy()
+        elif crossover(self.sma2, self.sma1):
+            if self.reverse:
+                self.position.close()
+                self.sell()
+            elif self.position:
+                self.position.close()
 
-    return SmaCross
+
+class SmaCrossExact(SmaCross):
+    """The same with TA-Lib's SMA arithmetic, so both engines see the very same indicator values."""
+    sma = staticmethod(sma_talib)
 
 
 def clean(v):
@@ -142,13 +148,61 @@ def clean(v):
     return v
 
 
+FIXTURES = "tests/fixtures"
+GOLDEN_CASES = [
+    # name, CSV (relative to the repository), strategy params, backtesting.py options
+    ("GOOG long, commission", f"{FIXTURES}/backtest/GOOG.csv", {"n1": 10, "n2": 30},
+     {"cash": 10_000, "commission": 0.002}),
+    ("GOOG reverse, spread", f"{FIXTURES}/backtest/GOOG.csv", {"n1": 10, "n2": 30, "reverse": True},
+     {"cash": 10_000, "spread": 0.001}),
+    ("GOOG long, spread and commission", f"{FIXTURES}/backtest/GOOG.csv", {"n1": 10, "n2": 30},
+     {"cash": 10_000, "spread": 0.001, "commission": 0.001}),
+    ("BHP.AX long, commission", f"{FIXTURES}/asx-ohlcv/francisbyrne-algotrade/BHP.AX.csv",
+     {"n1": 20, "n2": 50}, {"cash": 100_000, "commission": 0.001}),
+    ("CSL.AX reverse, spread", f"{FIXTURES}/asx-ohlcv/vvilp-stock/CSL.AX.csv",
+     {"n1": 10, "n2": 40, "reverse": True}, {"cash": 100_000, "spread": 0.002}),
+]
+
+
+def run_case(path, params, options):
+    bt = Backtest(read_bars(path), SmaCrossExact, **options)
+    stats = bt.run(**params)
+    trades = stats["_trades"]
+    return {
+        "stats": {k: clean(v) for k, v in stats.items() if not k.startswith("_")},
+        "trades": [{"size": int(r.Size), "entryBar": int(r.EntryBar), "exitBar": int(r.ExitBar),
+                    "entryPrice": float(r.EntryPrice), "exitPrice": float(r.ExitPrice),
+                    "pnl": float(r.PnL), "return": float(r.ReturnPct)}
+                   for r in trades.itertuples()],
+    }
+
+
 def main(argv):
-    mode, path = argv[1], argv[2]
+    mode = argv[1]
+    if mode == "golden":
+        root = os.path.dirname(HERE)
+        commit = "unknown"
+        try:
+            commit = open(os.path.join(sys.path[0], "COMMIT")).read().strip()
+        except OSError:
+            pass
+        cases = [{"name": name, "csv": csv, "params": params, "options": options,
+                  **run_case(os.path.join(root, csv), params, dict(options))}
+                 for name, csv, params, options in GOLDEN_CASES]
+        print(json.dumps({
+            "generator": "python3 bench/backtesting_py.py golden",
+            "backtestingPy": f"kernc/backtesting.py @ {commit}",
+            "pandas": pd.__version__, "numpy": np.__version__,
+            "note": "backtesting.py defaults otherwise: all-in orders (1 - eps of equity), "
+                    "finalize_trades=False (open trades stay out of the statistics)",
+            "cases": cases}, indent=1))
+        return
+    path = argv[2]
     t = time.perf_counter()
     df = read_bars(path)
     t_load = time.perf_counter() - t
     if mode == "optimize":
-        bt = Backtest(df, strategy(sma_rolling), cash=10_000)
+        bt = Backtest(df, SmaCross, cash=10_000)
         t = time.perf_counter()
         stats = bt.optimize(n1=range(5, 51), n2=range(20, 201, 10), constraint=lambda p: p.n1 < p.n2,
                             maximize="SQN")
@@ -156,27 +210,16 @@ def main(argv):
         best = stats._strategy
         print(json.dumps({
             "importSeconds": T_IMPORTS, "loadSeconds": t_load, "optimizeSeconds": t_opt,
-            "best": {"n1": best.n1, "n2": best.n2, "SQN": clean(stats["SQN"]),
+            "best": {"n1": int(best.n1), "n2": int(best.n2), "SQN": clean(stats["SQN"]),
                      "Return [%]": clean(stats["Return [%]"]), "# Trades": int(stats["# Trades"])},
             "pandas": pd.__version__, "numpy": np.__version__,
         }))
     elif mode == "run":
         params = json.loads(argv[3]) if len(argv) > 3 else {}
         options = json.loads(argv[4]) if len(argv) > 4 else {}
-        reverse = options.pop("reverse", False)
-        bt = Backtest(df, strategy(sma_talib, reverse), **options)
         t = time.perf_counter()
-        stats = bt.run(**params)
-        t_run = time.perf_counter() - t
-        trades = stats["_trades"]
-        print(json.dumps({
-            "runSeconds": t_run,
-            "stats": {k: clean(v) for k, v in stats.items() if not k.startswith("_")},
-            "trades": [{"size": int(r.Size), "entryBar": int(r.EntryBar), "exitBar": int(r.ExitBar),
-                        "entryPrice": float(r.EntryPrice), "exitPrice": float(r.ExitPrice),
-                        "pnl": float(r.PnL), "return": float(r.ReturnPct)}
-                       for r in trades.itertuples()],
-        }))
+        result = run_case(path, params, options)
+        print(json.dumps({"runSeconds": time.perf_counter() - t, **result}))
     else:
         raise SystemExit(f"unknown mode {mode!r}: optimize or run")
 
