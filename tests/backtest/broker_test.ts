@@ -3,7 +3,8 @@
  * next to it, from the bar prices of the scenario.
  */
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert";
-import { riskSize, runBacktest } from "../../src/backtest/mod.ts";
+import { Breakout, riskSize, runBacktest } from "../../src/backtest/mod.ts";
+import { atr } from "../../src/indicators/atr.ts";
 import { affordableShares, feeFor } from "../../src/backtest/_rules.ts";
 import { flat, near, ohlc, scripted } from "./_helpers.ts";
 
@@ -281,4 +282,33 @@ Deno.test("keepOpen: Exposure Time and Commissions count the closed trades only"
     r.stats["Equity Final [$]"],
     r.equity.values[5]! - open.commission + open.size * (120 - 110),
   );
+});
+
+Deno.test("breakout: a stop buy at the channel high, then a stop trailing mult ATRs below the close", () => {
+  const rows: [number, number, number, number][] = [
+    [100, 103, 99, 100],
+    [100, 102, 99, 100],
+    [100, 101, 99, 100],
+    [100, 100.5, 99, 100], // channel high of bars 1-3: 102, not reached on bar 4
+    [100, 100.5, 99, 100], // channel high of bars 2-4: 101
+    [100, 105, 99.5, 104], // the high breaks 101: bought at 101 (it opened below)
+    [104, 110, 103, 109],
+    [109, 112, 108, 111],
+    [111, 111, 100, 101], // falls to the trailing stop
+    [101, 102, 100, 101],
+  ];
+  const bars = ohlc(rows);
+  const r = runBacktest(bars, Breakout as never, {
+    cash: 10_000,
+    params: { channel: 3, atr: 2, mult: 1 },
+  });
+  const t = r.trades[0]!;
+  assertEquals([t.entryBar, t.entryPrice, t.size], [5, 101, 99]); // floor(10000 / 101)
+  // The stop set on each bar held long: close − ATR(2), kept when it rises.
+  const range = atr(bars.high, bars.low, bars.close, 2);
+  let stop = -Infinity;
+  for (const b of [5, 6, 7]) stop = Math.max(stop, bars.close[b]! - range[b]!);
+  assertEquals(bars.low[8]! <= stop && bars.open[8]! > stop, true);
+  assertEquals([t.exitBar, t.exitPrice, t.exitReason], [8, stop, "order"]);
+  assertEquals(r.transactions.map((x) => x.reason), ["stop", "stop"]);
 });

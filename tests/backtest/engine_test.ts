@@ -6,6 +6,7 @@ import { ConfigError } from "../../src/core/errors.ts";
 import {
   type BacktestResult,
   type BarContext,
+  Breakout,
   type InitContext,
   MovingAverageCrossover,
   RSIMeanReversion,
@@ -132,6 +133,7 @@ Deno.test("property: appending future bars never changes past decisions", () => 
             overbought: 60,
           }],
           [Noisy as unknown as StrategyClass, { seed }],
+          [Breakout as unknown as StrategyClass, { channel: 10, atr: 5, mult: 2 }],
         ];
         for (const [Strat, params] of strategies) {
           const a = runBacktest(prefix, Strat, { ...c, params });
