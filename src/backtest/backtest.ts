@@ -210,10 +210,16 @@ export class Backtest<P extends Params = Params> {
    * @returns Stats, trades, equity with dates, fills and orders.
    * @throws {ConfigError} On bad parameters or bars (unsorted dates, a benchmark without data).
    */
-  run(params?: Partial<Record<keyof P & string, ParamValue>>): BacktestResult {
+  run(params?: Partial<Record<keyof P & string, ParamValue>>): BacktestResult<P> {
     const merged = this.params(params);
     const session = new Session(this.bars, this.#settings);
-    return resultOf(session, runEvents(session, this.strategy, merged), this.name);
+    return resultOf(
+      session,
+      runEvents(session, this.strategy, merged),
+      this.name,
+    ) as BacktestResult<
+      P
+    >;
   }
 
   /**
@@ -224,7 +230,7 @@ export class Backtest<P extends Params = Params> {
    * @returns Every row, the best run, and sorting and pivoting helpers.
    * @throws {ConfigError} On unknown parameters or stats, empty value lists, or when no combination is admissible.
    */
-  async optimize(options: OptimizeOptions<P>): Promise<SweepResult> {
+  async optimize(options: OptimizeOptions<P>): Promise<SweepResult<P>> {
     const maximize = options.maximize ?? "Sharpe Ratio";
     if (typeof maximize !== "function") checkStat(maximize);
     const grid: Record<string, readonly ParamValue[]> = { ...options.grid };
@@ -297,9 +303,12 @@ export class Backtest<P extends Params = Params> {
       session,
       runEvents(session, this.strategy, combos[bestIndex] as P),
       this.name,
-    );
-    const rows: SweepRow[] = combos.map((params, k) => ({ params, stats: stats[k]! }));
-    return new SweepResult({
+    ) as BacktestResult<P>;
+    const rows: SweepRow<P>[] = combos.map((params, k) => ({
+      params: params as P,
+      stats: stats[k]!,
+    }));
+    return new SweepResult<P>({
       maximize: typeof maximize === "function" ? "custom" : maximize,
       scores,
       rows,
@@ -375,10 +384,12 @@ function notesOf(session: Session, run: RunRecord, trades: Trade[]): string[] {
   p.symbols.forEach((symbol, s) => {
     const bars = p.close[s]!.length, warm = run.warm[s]!;
     if (warm + 1 >= bars) {
+      const when = warm >= bars
+        ? "never all defined on them"
+        : `first all defined on the last (bar ${warm + 1})`;
       notes.push(
-        `${symbol} has ${bars} bars, but the strategy's indicators are first all defined on bar ${
-          warm + 1
-        } and it trades from the bar after: it never traded (widen the date range)`,
+        `${symbol} has ${bars} bars, fewer than the strategy's warm-up: its indicators are ${when}, ` +
+          `so it never traded (widen the date range)`,
       );
     }
   });
@@ -462,7 +473,7 @@ export function runBacktest<P extends Params>(
   bars: BarsLike,
   Strat: StrategyClass<P>,
   options: RunOptions = {},
-): BacktestResult {
+): BacktestResult<P> {
   const { params, ...rest } = options;
   return new Backtest(bars, Strat, rest).run(params as never);
 }
@@ -485,7 +496,7 @@ export function sweep<P extends Params>(
   Strat: StrategyClass<P>,
   grid: Grid,
   options: SweepOptions = {},
-): Promise<SweepResult> {
+): Promise<SweepResult<P>> {
   const how = Object.keys(OPTIMIZE_NAMES);
   const bt = new Backtest(bars, Strat, pickOptions(options, how));
   const optimize: Record<string, unknown> = { grid };

@@ -142,11 +142,11 @@ export class EquityCurve {
 }
 
 /** The parts of a {@link BacktestResult}. */
-export interface BacktestResultInit {
+export interface BacktestResultInit<P extends Params = Params> {
   /** The strategy's name. */
   strategy: string;
   /** The parameters used. */
-  params: Params;
+  params: P;
   /** The symbols traded. */
   symbols: string[];
   /** The stats record. */
@@ -169,11 +169,11 @@ export interface BacktestResultInit {
  * One backtest's results: `stats` (keys as backtesting.py's), `trades`,
  * `equity`, every fill and order. Displays as tables in Jupyter.
  */
-export class BacktestResult {
+export class BacktestResult<P extends Params = Params> {
   /** The strategy's name. */
   readonly strategy: string;
   /** The parameters used. */
-  readonly params: Params;
+  readonly params: P;
   /** The symbols traded. */
   readonly symbols: string[];
   /** The flat stats record (keys as in backtesting.py; see `STAT_KEYS`). */
@@ -196,7 +196,7 @@ export class BacktestResult {
   readonly notes: string[];
 
   /** @param init The parts. */
-  constructor(init: BacktestResultInit) {
+  constructor(init: BacktestResultInit<P>) {
     this.strategy = init.strategy;
     this.params = init.params;
     this.symbols = init.symbols;
@@ -257,9 +257,9 @@ export class BacktestResult {
 }
 
 /** One row of a sweep: the parameters and the stats of that run. */
-export interface SweepRow {
+export interface SweepRow<P extends Params = Params> {
   /** The parameters of the run (all of them, defaults included). */
-  params: Params;
+  params: P;
   /** Its stats. */
   stats: Stats;
 }
@@ -275,15 +275,15 @@ export interface Pivot {
 }
 
 /** The parts of a {@link SweepResult}. */
-export interface SweepResultInit {
+export interface SweepResultInit<P extends Params = Params> {
   /** What was maximised: a stat's name, or `"custom"` for a function. */
   maximize: NumericStatKey | "custom";
   /** The score of each row (the stat, or the function's value). */
   scores: Float64Array;
   /** Every combination run, in grid order. */
-  rows: SweepRow[];
+  rows: SweepRow<P>[];
   /** The best run in full. */
-  best: BacktestResult;
+  best: BacktestResult<P>;
   /** Combinations the constraint rejected. */
   skipped: number;
   /** Workers used (0 = in-process). */
@@ -291,13 +291,13 @@ export interface SweepResultInit {
 }
 
 /** What `bt.optimize()` returns: every row's stats and the best run in full. */
-export class SweepResult {
+export class SweepResult<P extends Params = Params> {
   /** What was maximised. */
   readonly maximize: NumericStatKey | "custom";
   /** Every combination run, in grid order. */
-  readonly rows: SweepRow[];
+  readonly rows: SweepRow<P>[];
   /** The best run, in full (equity, trades). */
-  readonly best: BacktestResult;
+  readonly best: BacktestResult<P>;
   /** Combinations the constraint rejected. */
   readonly skipped: number;
   /** Workers used (0 = in-process). */
@@ -305,7 +305,7 @@ export class SweepResult {
   readonly #scores: Float64Array;
 
   /** @param init The parts. */
-  constructor(init: SweepResultInit) {
+  constructor(init: SweepResultInit<P>) {
     this.maximize = init.maximize;
     this.rows = init.rows;
     this.best = init.best;
@@ -321,7 +321,7 @@ export class SweepResult {
    * @param descending Largest first. @default {true}
    * @returns A sorted copy (NaN last).
    */
-  sortBy(key?: NumericStatKey, descending = true): SweepRow[] {
+  sortBy(key?: NumericStatKey, descending = true): SweepRow<P>[] {
     const value = (k: number) => key === undefined ? this.#scores[k]! : this.rows[k]!.stats[key];
     const order = this.rows.map((_, k) => k).sort((a, b) => {
       const x = value(a), y = value(b);

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { readCsvBars } from "../core/csv_bars.ts";
+import { type CsvDateFormat, readCsvBars } from "../core/csv_bars.ts";
 import { type BarsLike, PlainBars } from "../core/plain_bars.ts";
 import { resolveRange } from "../core/dates.ts";
 import { didYouMean } from "../core/_did_you_mean.ts";
@@ -58,6 +58,8 @@ const USAGE = `usage: deno task backtest [flags]
   --lake URI                 lake to read (default: the shipped sample in data-cache/lake)
   --engine wasm|native       the lake's query engine (default wasm; native: @duckdb/node-api)
   --csv FILE                 read bars from a Date,Open,High,Low,Close,Volume CSV instead of a lake
+  --adjusted                 with --csv: use its Adj Close column (prices adjusted for dividends, splits)
+  --date-format FORMAT       with --csv: YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY (default: detected)
   --json                     print {"stats", "trades", "equity"} as JSON on stdout
   --out FILE                 write the report (JSON until the plot module ships an HTML report)
   -h, --help                 this help`;
@@ -83,6 +85,8 @@ const FLAGS = {
   lake: { type: "string" },
   engine: { type: "string" },
   csv: { type: "string" },
+  adjusted: { type: "boolean" },
+  "date-format": { type: "string" },
   json: { type: "boolean" },
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -238,10 +242,27 @@ async function loadBars(values: Values): Promise<Loaded> {
     if (values.engine !== undefined) {
       throw new ConfigError(`--engine chooses the lake's engine; a --csv run reads no lake`);
     }
+  } else if (values.adjusted || values["date-format"] !== undefined) {
+    throw new ConfigError(`--adjusted and --date-format apply to --csv files`);
+  }
+  if (values.csv !== undefined) {
     const symbol = values.symbols !== undefined
       ? values.symbols.split(",")[0]!.trim().toUpperCase()
       : undefined;
-    let bars: BarsLike = await readCsvBars(values.csv, symbol ? { symbol } : {});
+    const dateFormat = values["date-format"];
+    if (
+      dateFormat !== undefined && !["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"].includes(dateFormat)
+    ) {
+      throw new ConfigError(
+        `Invalid --date-format "${dateFormat}": expected YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY`,
+      );
+    }
+    let bars: BarsLike = await readCsvBars(values.csv, {
+      ...(symbol ? { symbol } : {}),
+      adjusted: values.adjusted ?? false,
+      dateFormat: dateFormat as CsvDateFormat | undefined,
+      onNote: (note) => console.error(`note: ${note}`),
+    });
     if (start > -Infinity || end < Infinity) bars = sliceDates(bars, start, end);
     if (bars.length === 0) throw new ConfigError(`No bars in "${values.csv}" from ${span}`);
     return { bars, source: values.csv };
