@@ -48,8 +48,8 @@ import {
 } from "./signals.ts";
 import {
   type BarContext,
-  type IndicatorOutput,
   type InitContext,
+  type OutputOf,
   type Params,
   type RevealedOutput,
   Strategy,
@@ -193,7 +193,7 @@ class SymbolContext implements BarContext {
     return this.inInit ? this.full.volume as Revealed : this.#reveal(this.full.volume);
   }
 
-  indicator<A extends unknown[], R extends IndicatorOutput>(
+  indicator<A extends unknown[], R extends OutputOf<R>>(
     fn: (...args: A) => R,
     ...args: A
   ): RevealedOutput<R> {
@@ -203,7 +203,9 @@ class SymbolContext implements BarContext {
     if (!this.reveal) return value as RevealedOutput<R>;
     if (value instanceof Float64Array) return this.#reveal(value) as RevealedOutput<R>;
     const out: Record<string, Revealed> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = this.#reveal(v);
+    for (const [k, v] of Object.entries(value as Record<string, Float64Array>)) {
+      out[k] = this.#reveal(v);
+    }
     return out as RevealedOutput<R>;
   }
 

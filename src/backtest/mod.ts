@@ -43,7 +43,7 @@ export {
   type BarContext,
   type IndicatorOutput,
   type InitContext,
-  mergeParams,
+  type OutputOf,
   type Params,
   type ParamValue,
   type RevealedOutput,
@@ -51,13 +51,7 @@ export {
   type StrategyClass,
 } from "./strategy.ts";
 export { Revealed } from "./revealed.ts";
-export {
-  applySignal,
-  type OrderEntry,
-  type SignalContext,
-  type SignalMode,
-  SignalStrategy,
-} from "./signals.ts";
+export { type OrderEntry, type SignalContext, type SignalMode, SignalStrategy } from "./signals.ts";
 export {
   type Fill,
   type Order,

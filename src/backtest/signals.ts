@@ -25,8 +25,8 @@
 import type { SeriesColumns } from "../core/plain_bars.ts";
 import {
   type BarContext,
-  type IndicatorOutput,
   type InitContext,
+  type OutputOf,
   type Params,
   Strategy,
 } from "./strategy.ts";
@@ -49,7 +49,7 @@ export interface SignalContext extends SeriesColumns {
   /** The symbol these bars belong to. */
   readonly symbol: string;
   /** Declares an indicator and returns its whole output. */
-  indicator<A extends unknown[], R extends IndicatorOutput>(fn: (...args: A) => R, ...args: A): R;
+  indicator<A extends unknown[], R extends OutputOf<R>>(fn: (...args: A) => R, ...args: A): R;
 }
 
 /** Order entry as the `onBar` context, the engine's signal loop and a sweep's fast path offer it. */

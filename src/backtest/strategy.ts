@@ -28,9 +28,14 @@ export type Params = Record<string, ParamValue>;
 /** What an indicator function may return: one series or named series (e.g. MACD's lines). */
 export type IndicatorOutput = Float64Array | Record<string, Float64Array>;
 
+/**
+ * The output type `R` an indicator function may have: one series, or an object
+ * whose every property is a series (an interface such as MACD's result included).
+ */
+export type OutputOf<R> = Float64Array | { [K in keyof R]: Float64Array };
+
 /** An indicator's output as `onBar` sees it: each series revealed up to the current bar. */
-export type RevealedOutput<R extends IndicatorOutput> = R extends Float64Array ? Revealed
-  : { [K in keyof R]: Revealed };
+export type RevealedOutput<R> = R extends Float64Array ? Revealed : { [K in keyof R]: Revealed };
 
 /**
  * The context `init` receives: the whole series of one symbol (its columns from
@@ -46,7 +51,7 @@ export interface InitContext extends SeriesColumns {
    * bar's value). Trading starts one bar after the first bar on which every
    * declared indicator is defined.
    */
-  indicator<A extends unknown[], R extends IndicatorOutput>(
+  indicator<A extends unknown[], R extends OutputOf<R>>(
     fn: (...args: A) => R,
     ...args: A
   ): RevealedOutput<R>;

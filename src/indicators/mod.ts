@@ -69,7 +69,15 @@
  *
  * @module
  */
-export * from "./indicator.ts";
+export {
+  type BarInput,
+  checkPeriod,
+  type Indicator,
+  runIndicator,
+  sameLength,
+  type Series,
+  StreamingIndicator,
+} from "./indicator.ts";
 export * from "./sma.ts";
 export * from "./ema.ts";
 export * from "./rsi.ts";

@@ -1,7 +1,7 @@
 /** Signal strategies: the rule per mode, bad signals, the signal buffer. */
 import { deepStrictEqual as eq, ok, throws } from "node:assert";
+import { applySignal } from "../../src/backtest/signals.ts";
 import {
-  applySignal,
   Backtest,
   runBacktest,
   type SignalContext,
