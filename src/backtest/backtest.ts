@@ -369,7 +369,8 @@ function resultOf(session: Session, run: RunRecord, name: string): BacktestResul
     openTrades: openTrades(pf, p.symbols, calendar, date),
     transactions,
     orders: run.orders,
-    equity: new EquityCurve(calendar, pf.equity),
+    // The calendar may be the caller's own dates array: the result keeps a copy.
+    equity: new EquityCurve(calendar.slice(), pf.equity),
     notes: notesOf(session, run, trades),
   });
 }
