@@ -1,30 +1,32 @@
 /**
- * `deno task bench backtest`: the backtest engine side by side with an npm peer.
+ * `deno task bench backtest`: the backtest engine side by side with its peers,
+ * in one run.
  *
- * - MovingAverageCrossover (10/30, all-in, 0.1 % commission, full broker and
- *   portfolio accounting and every stat) over a 2,148-bar GOOG-like daily series
- *   and over 1,000,000 bars: bars/s. It is a signal strategy, so a one-symbol run
- *   takes the engine's signal loop; the same strategy forced through `onBar` on
- *   every bar (it listens to fills) is measured beside it.
- * - A 1,000-combination sweep (fast 5..54 × slow 60..250/10) in-process: runs/s
- *   (rows from stats-only runs, the best one re-run in full).
- * - The whole-process CLI sweep `deno task backtest --csv <2148-bar csv> --strategy
- *   ma-crossover --sweep fast=5:50:1,slow=20:200:10 --json` (810 admissible runs),
- *   timed from a subprocess as typed (`deno task …`, which adds the task runner's
- *   own start) and as the `deno run` the task starts.
- * - What any whole-process run of that sweep cannot go below on this machine,
- *   measured in the same run: Deno's own start, the CLI sweeping one combination,
- *   and, in this (warm) process, the CLI grid's 810 stats-only rows and the curve
- *   statistics alone (`statsOf` over the 810 runs' equity curves).
- * - A bare typed-array loop of the same crossover (no orders, trades or stats),
- *   measured in the same run: the engine's speed is reported as a share of it,
- *   which is steadier than absolute figures on a loaded machine.
- * - Peers: grademark 0.3.0 (npm, with data-forge; the only npm backtester found
- *   that runs here), on the same series with the same precomputed SMAs; and a
- *   naive per-bar object-array implementation written for this bench only.
+ * - MovingAverageCrossover (10/30, all-in, 0.1 % commission, the full broker,
+ *   portfolio and every stat: `runBacktest`, i.e. `new Backtest(…).run()`) over
+ *   GOOG's 2,148 real daily bars (backtesting.py's test data,
+ *   tests/fixtures/backtest/GOOG.csv) and over 1,000,000 synthetic bars: bars/s.
+ * - The sweep of issue 15, side by side with backtesting.py on GOOG: SmaCross
+ *   long-only, fast 5..50 × slow 20..200/10 with fast < slow (810
+ *   combinations), maximise SQN, backtesting.py's defaults on both sides (10,000
+ *   cash, all-in orders, trades left open at the end out of the statistics:
+ *   `--initial-capital 10000 --keep-open`). Whole process against whole process (`deno task
+ *   backtest … --sweep …` against `python3 bench/backtesting_py.py optimize`,
+ *   imports included), and the sweep's own cost (the CLI with 810 combinations
+ *   minus the CLI with one) against `optimize()` alone, which the python harness
+ *   times inside its process. Both must find the same best combination and SQN.
+ *   backtesting.py runs only when it is there (`$BACKTESTING_PY`, or
+ *   bench/.build/backtesting.py holding its `backtesting` package, with pandas and
+ *   numpy for `/usr/bin/python3` or `$PYTHON`); otherwise the results say it was
+ *   not run, and no python figure is reported.
+ * - What the stats-only loop earns: the same 810 rows in-process through it and
+ *   through the event loop (the strategy's signal applied by `onBar` on every bar).
+ * - Peers on npm: grademark 0.3.0 (with data-forge), and a naive per-bar
+ *   object-array engine written for this bench only; a bare typed-array loop of the
+ *   same crossover (no orders, trades or stats) as the floor.
+ * - Reading a CSV: `readCsvBars` of a 4,780-row Yahoo export (what `--csv` costs).
  *
- * Data: a deterministic geometric random walk (seeded LCG) written as a Yahoo-
- * style CSV to bench/.build/. Results go to bench/results/backtest.json.
+ * Results go to bench/results/backtest.json.
  *
  * @module
  */
@@ -32,26 +34,26 @@
 import { DataFrame } from "data-forge";
 import { backtest as grademarkBacktest } from "grademark";
 import { fileURLToPath } from "node:url";
-import { PlainBars, readCsvBars } from "../src/core/csv_bars.ts";
+import { readCsvBars } from "../src/core/csv_bars.ts";
+import { PlainBars } from "../src/core/plain_bars.ts";
 import {
-  combinations,
-  IndicatorCache,
+  Backtest,
   MovingAverageCrossover,
   range,
   runBacktest,
-  statsOf,
   type StrategyClass,
-  sweep,
 } from "../src/backtest/mod.ts";
-import { SignalRuns } from "../src/backtest/signal_runs.ts";
 import { sma } from "../src/indicators/sma.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUILD = `${ROOT}bench/.build`;
-const CSV = `${BUILD}/goog_like_2148.csv`;
+const GOOG = `${ROOT}tests/fixtures/backtest/GOOG.csv`;
 const MA = MovingAverageCrossover as unknown as StrategyClass;
 const OPTIONS = { cash: 100_000, commission: 0.001 };
 const PARAMS = { fast: 10, slow: 30 };
+/** backtesting.py's defaults, given to both sides of the sweep. */
+const PEER_OPTIONS = { cash: 10_000, keepOpen: true };
+const SWEEP_GRID = { fast: range(5, 50), slow: range(20, 200, 10) };
 
 /** Deterministic GOOG-like OHLCV (geometric random walk, seeded LCG), weekdays from 2004-08-19. */
 function synthetic(n: number, seed: number) {
@@ -76,21 +78,6 @@ function synthetic(n: number, seed: number) {
   return { dates, open, high, low, close, volume };
 }
 
-function writeCsv(path: string, n: number): void {
-  const s = synthetic(n, 42);
-  const lines = ["Date,Open,High,Low,Close,Adj Close,Volume"];
-  for (let i = 0; i < n; i++) {
-    const d = new Date(s.dates[i]! * 86_400_000).toISOString().slice(0, 10);
-    const f = (v: number) => v.toFixed(4);
-    lines.push(
-      [d, f(s.open[i]!), f(s.high[i]!), f(s.low[i]!), f(s.close[i]!), f(s.close[i]!), s.volume[i]]
-        .join(","),
-    );
-  }
-  Deno.mkdirSync(BUILD, { recursive: true });
-  Deno.writeTextFileSync(path, lines.join("\n") + "\n");
-}
-
 /** Median seconds per call over `reps` calls after `warm` warm-up calls. */
 function time(fn: () => void, reps: number, warm = 2): number {
   for (let i = 0; i < warm; i++) fn();
@@ -104,14 +91,16 @@ function time(fn: () => void, reps: number, warm = 2): number {
   return t[Math.floor(t.length / 2)]!;
 }
 
-/** asxlab: one full run (fresh indicator cache, so the SMAs are computed each time). */
-function asxlabRun(bars: PlainBars, Strat: StrategyClass = MA) {
-  return runBacktest(bars, Strat, { ...OPTIONS, params: PARAMS, cache: new IndicatorCache() });
+/** asxlab: one full run (the SMAs computed each time: nothing is kept between runs). */
+function asxlabRun(bars: PlainBars) {
+  return runBacktest(bars, MA, { ...OPTIONS, params: PARAMS });
 }
 
-/** The same strategy through `onBar` on every bar: listening to fills takes the engine's general loop. */
+/** The crossover with its signal applied by `onBar` on every bar: sweep rows take the event loop. */
 class OnBarCrossover extends MovingAverageCrossover {
-  override onOrderFilled(): void {}
+  override onBar(ctx: Parameters<MovingAverageCrossover["onBar"]>[0]): void {
+    super.onBar(ctx);
+  }
 }
 
 /** grademark: the same crossover on the same bars, SMAs precomputed into the data frame. */
@@ -222,57 +211,33 @@ function bareRun(c: Float64Array, o: Float64Array, fast: Float64Array, slow: Flo
   return equity[n - 1]!;
 }
 
-/**
- * The CLI grid's 810 rows with warm code (this process has run the engine many
- * times): the stats-only rows a sweep computes, and the curve statistics alone
- * over the same runs' equity curves (no trades, so statsOf's per-bar pass is all
- * that is timed). Best of 5 passes; seconds per 810 rows.
- */
-function warmRows(bars: PlainBars): { rows: number; curveOnly: number; count: number } {
-  const grid = { fast: range(5, 50), slow: range(20, 200, 10) };
-  const { combos } = combinations(MA, grid);
-  const runs = new SignalRuns(bars, MA, {}, new IndicatorCache());
-  const curves = combos.map((params) => runBacktest(bars, MA, { params }).equity);
-  const noTrades = {
-    count: 0,
-    pnl: new Float64Array(0),
-    ret: new Float64Array(0),
-    duration: new Float64Array(0),
-    covered: 0,
-  };
-  const best = (fn: () => void) => {
+/** Best seconds of `reps` calls after two warm-up calls. */
+function best(fn: () => Promise<unknown> | unknown, reps: number): Promise<number> {
+  return (async () => {
     let b = Infinity;
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < reps + 2; i++) {
       const t0 = performance.now();
-      fn();
+      await fn();
       if (i >= 2) b = Math.min(b, (performance.now() - t0) / 1000);
     }
     return b;
-  };
-  const rows = best(() => {
-    for (const p of combos) runs.stats(p);
-  });
-  const curveOnly = best(() => {
-    for (const equity of curves) {
-      statsOf({
-        dates: bars.dates,
-        equity,
-        commissions: 0,
-        buyHoldReturn: 0,
-        market: bars.close,
-      }, noTrades);
-    }
-  });
-  return { rows, curveOnly, count: combos.length };
+  })();
 }
 
 const SWEEP_ARGS = [
   "--csv",
-  CSV,
+  GOOG,
   "--strategy",
   "ma-crossover",
   "--sweep",
   "fast=5:50:1,slow=20:200:10",
+  "--maximize",
+  "SQN",
+  "--initial-capital",
+  "10000",
+  "--keep-open",
+  "--workers",
+  "0",
   "--json",
 ];
 
@@ -280,28 +245,58 @@ const SWEEP_ARGS = [
  * Whole-process wall time of a `deno` command, median and best of 7 (from the
  * shell's view), and the sweep rows it printed (0 when it prints no sweep).
  */
-async function cliSweep(
-  args: string[],
-): Promise<{ seconds: number; best: number; runs: number }> {
+interface Timed {
+  /** Median wall seconds. */
+  seconds: number;
+  /** Best wall seconds. */
+  best: number;
+  /** The last run's stdout. */
+  stdout: string;
+}
+
+/** Whole-process wall time of a command, median and best of `reps` (from the shell's view). */
+async function wall(cmd: string, args: string[], reps: number): Promise<Timed> {
   const times: number[] = [];
-  let runs = 0;
-  for (let i = 0; i < 7; i++) {
+  let stdout = "";
+  for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
-    const out = await new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await new Deno.Command(cmd, { args, cwd: ROOT, stdout: "piped", stderr: "piped" })
+      .output();
     times.push((performance.now() - t0) / 1000);
     if (out.code !== 0) {
-      throw new Error(`CLI sweep failed: ${new TextDecoder().decode(out.stderr)}`);
+      throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
     }
-    const text = new TextDecoder().decode(out.stdout);
-    runs = text.startsWith("{") ? JSON.parse(text).sweep.rows.length : 0;
+    stdout = new TextDecoder().decode(out.stdout);
   }
   times.sort((a, b) => a - b);
-  return { seconds: times[3]!, best: times[0]!, runs };
+  return { seconds: times[Math.floor(reps / 2)]!, best: times[0]!, stdout };
+}
+
+/** Where backtesting.py is, and the python that can import it; or why it cannot run. */
+async function findPeer(): Promise<{ python: string; dir: string; commit: string } | string> {
+  const dir = Deno.env.get("BACKTESTING_PY") ?? `${BUILD}/backtesting.py`;
+  const python = Deno.env.get("PYTHON") ?? "/usr/bin/python3";
+  try {
+    Deno.statSync(`${dir}/backtesting/backtesting.py`);
+  } catch {
+    return `backtesting.py not found in ${dir} (set BACKTESTING_PY to a directory holding its ` +
+      "`backtesting` package, or put it in bench/.build/backtesting.py)";
+  }
+  try {
+    const out = await new Deno.Command(python, {
+      args: ["-c", "import pandas, numpy"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (out.code !== 0) return `${python} cannot import pandas and numpy`;
+  } catch (err) {
+    return `${python} cannot run: ${(err as Error).message}`;
+  }
+  let commit = "unknown";
+  try {
+    commit = Deno.readTextFileSync(`${dir}/COMMIT`).trim();
+  } catch { /* not recorded */ }
+  return { python, dir, commit };
 }
 
 /**
@@ -311,50 +306,71 @@ async function cliSweep(
  * @returns Nothing.
  */
 export async function run(_args: string[]): Promise<void> {
-  writeCsv(CSV, 2148);
-  const bars = await readCsvBars(CSV, { symbol: "GOOG" });
+  Deno.mkdirSync(BUILD, { recursive: true });
+  const bars = await readCsvBars(GOOG, { symbol: "GOOG" });
   const big = synthetic(1_000_000, 7);
   const bigBars = new PlainBars({ symbol: "BIG", ...big });
 
+  // 1. One full run: 2,148 real bars and 1 M bars.
   const r2148 = asxlabRun(bars);
   const tSmall = time(() => asxlabRun(bars), 1000, 300);
   const tBig = time(() => asxlabRun(bigBars), 9, 2);
-  const OnBar = OnBarCrossover as unknown as StrategyClass;
-  const tOnBar = time(() => asxlabRun(bars, OnBar), 1000, 300);
-  const tOnBarBig = time(() => asxlabRun(bigBars, OnBar), 9, 2);
+  const bigTrades = asxlabRun(bigBars).stats["# Trades"];
   const smaF = sma(bars.close, PARAMS.fast), smaS = sma(bars.close, PARAMS.slow);
   const tBare = time(() => bareRun(bars.close, bars.open, smaF, smaS), 1000, 300);
-  const bigTrades = asxlabRun(bigBars).stats["# Trades"];
 
-  const grid = { fast: range(5, 54), slow: range(60, 250, 10) };
-  const t0 = performance.now();
-  const sw = await sweep(bars, MA, grid, { ...OPTIONS, workers: 0 });
-  const tSweep = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  const swW = await sweep(bars, MA, grid, {
-    ...OPTIONS,
-    workers: navigator.hardwareConcurrency || 2,
-  });
-  const tSweepW = (performance.now() - t1) / 1000;
+  // 2. The sweep's rows in-process: the stats-only loop, and the event loop.
+  const grid = { grid: SWEEP_GRID, maximize: "SQN" as const, workers: 0 };
+  const btMa = new Backtest(bars, MA, PEER_OPTIONS);
+  const btOnBar = new Backtest(bars, OnBarCrossover as unknown as StrategyClass, PEER_OPTIONS);
+  const swept = await btMa.optimize(grid);
+  const tRowsStatsOnly = await best(() => btMa.optimize(grid), 5);
+  const tRowsEvents = await best(() => btOnBar.optimize(grid), 5);
 
-  const cli = await cliSweep(["task", "-q", "backtest", ...SWEEP_ARGS]);
-  const cliRun = await cliSweep(["run", "--allow-all", "src/cli/backtest.ts", ...SWEEP_ARGS]);
-  // What the goal's 0.1 s has to fit in: Deno's own start through a task and as a
-  // plain run (no asxlab code), and the same CLI sweeping a single combination.
-  const empty = `${BUILD}/empty.ts`;
-  Deno.writeTextFileSync(empty, "\n");
-  const floorTask = await cliSweep(["task", "-q", "--eval", "echo"]);
-  const floorRun = await cliSweep(["run", empty]);
-  const one = SWEEP_ARGS.map((a) => a === "fast=5:50:1,slow=20:200:10" ? "fast=5,slow=20" : a);
-  const cliOne = await cliSweep(["task", "-q", "backtest", ...one]);
-  // The goal's command exactly as the issue writes it: no --json, a stats table and the top 10.
-  const cliTable = await cliSweep(["task", "-q", "backtest", ...SWEEP_ARGS.slice(0, -1)]);
-  const warm = warmRows(bars);
+  // 3. Whole processes: the CLI sweep (810 and 1 combination), and backtesting.py.
+  const deno = Deno.execPath();
+  const cli810 = await wall(deno, ["task", "-q", "backtest", ...SWEEP_ARGS], 7);
+  const one = SWEEP_ARGS.map((a) => a === "fast=5:50:1,slow=20:200:10" ? "fast=10,slow=30" : a);
+  const cli1 = await wall(deno, ["task", "-q", "backtest", ...one], 7);
+  const cliRows = JSON.parse(cli810.stdout).sweep.rows.length as number;
+  const ours = JSON.parse(cli810.stdout);
+  const peer = await findPeer();
+  let python: Record<string, unknown> = { available: false, why: peer };
+  let ratios: Record<string, number> = {};
+  if (typeof peer !== "string") {
+    const py = await wall(peer.python, ["bench/backtesting_py.py", "optimize", GOOG], 3);
+    const out = JSON.parse(py.stdout);
+    const sameBest = out.best.n1 === ours.params.fast && out.best.n2 === ours.params.slow &&
+      Math.abs(out.best.SQN - ours.stats.SQN) <= 1e-9 * Math.abs(out.best.SQN);
+    python = {
+      available: true,
+      backtestingPy: `kernc/backtesting.py @ ${peer.commit}`,
+      python: peer.python,
+      pandas: out.pandas,
+      numpy: out.numpy,
+      command: "python3 bench/backtesting_py.py optimize tests/fixtures/backtest/GOOG.csv",
+      wallSecondsMedianOf3: py.seconds,
+      wallSecondsBestOf3: py.best,
+      optimizeSecondsLastRun: out.optimizeSeconds,
+      importSecondsLastRun: out.importSeconds,
+      best: out.best,
+      sameBestAsAsxlab: sameBest,
+    };
+    const ownCost = cli810.seconds - cli1.seconds;
+    ratios = {
+      wholeProcessVsWholeProcess: +(py.seconds / cli810.seconds).toFixed(1),
+      sweepOwnCostVsOptimize: +(out.optimizeSeconds / ownCost).toFixed(1),
+    };
+  }
 
+  // 4. Peers on the same crossover, and reading a CSV.
   const gmTrades = grademarkRun(bars);
   const tGm = time(() => grademarkRun(bars), 5, 1);
   const naiveTrades = naiveRun(bars);
   const tNaive = time(() => naiveRun(bars), 20, 2);
+  const asx = `${ROOT}tests/fixtures/asx-ohlcv/vvilp-stock/BHP.csv`;
+  const asxRows = (await readCsvBars(asx)).length;
+  const tCsv = await best(() => readCsvBars(asx), 20);
 
   const perSec = (n: number, s: number) => Math.round(n / s);
   const results = {
@@ -363,79 +379,56 @@ export async function run(_args: string[]): Promise<void> {
       cores: navigator.hardwareConcurrency,
       loadavg: Deno.loadavg(),
       deno: Deno.version.deno,
-      note: "shared 2-core machine; other jobs were running, so absolute figures are conservative",
-    },
-    series: {
-      csv: "bench/.build/goog_like_2148.csv (seeded geometric random walk)",
-      bars: bars.length,
+      note:
+        "shared 2-core machine; other jobs were running: compare the ratios, measured in one run",
     },
     strategy: "MovingAverageCrossover fast=10 slow=30, all-in, commission 0.1 %, full stats",
-    asxlab: {
-      run2148: {
+    run: {
+      goog2148: {
         secondsPerRun: tSmall,
         barsPerSecond: perSec(2148, tSmall),
         trades: r2148.stats["# Trades"],
+        goalBarsPerSecond: 10_000_000,
       },
-      run1M: { secondsPerRun: tBig, barsPerSecond: perSec(1_000_000, tBig), trades: bigTrades },
-      onBarPath: {
-        what: "the same runs with onBar called on every bar (the engine's general loop)",
-        run2148: { secondsPerRun: tOnBar, barsPerSecond: perSec(2148, tOnBar) },
-        run1M: { secondsPerRun: tOnBarBig, barsPerSecond: perSec(1_000_000, tOnBarBig) },
+      synthetic1M: {
+        secondsPerRun: tBig,
+        barsPerSecond: perSec(1_000_000, tBig),
+        trades: bigTrades,
+        goalBarsPerSecond: 10_000_000,
       },
-      sweep1000: {
-        runs: sw.rows.length,
-        seconds: tSweep,
-        runsPerSecond: perSec(sw.rows.length, tSweep),
-      },
-      sweep1000Workers: {
-        workers: swW.workers,
-        seconds: tSweepW,
-        runsPerSecond: perSec(swW.rows.length, tSweepW),
-      },
-      cliSweep810: {
-        command:
-          "deno task -q backtest --csv bench/.build/goog_like_2148.csv --strategy ma-crossover --sweep fast=5:50:1,slow=20:200:10 --json",
-        runs: cli.runs,
-        wallSecondsMedianOf7: cli.seconds,
-        wallSecondsBestOf7: cli.best,
-        asWrittenWithoutJson: {
-          command: "the same without --json (a stats table and the top 10 rows)",
-          wallSecondsMedianOf7: cliTable.seconds,
-          wallSecondsBestOf7: cliTable.best,
-        },
-        asDenoRun: {
-          command: "deno run --allow-all src/cli/backtest.ts <same flags>",
-          wallSecondsMedianOf7: cliRun.seconds,
-          wallSecondsBestOf7: cliRun.best,
-        },
-        floor: {
-          what:
-            "Deno's start with no asxlab code (a task running echo; deno run of an empty file), and the CLI sweeping one combination, same run",
-          taskEchoBestOf7: floorTask.best,
-          denoRunEmptyBestOf7: floorRun.best,
-          cliSweepOneCombinationBestOf7: cliOne.best,
-          cliSweepOneCombinationMedianOf7: cliOne.seconds,
-          warmRows810: {
-            what:
-              "the 810 stats-only rows in this process with warm code (best of 5), and statsOf's curve pass alone over the same 810 equity curves",
-            rows: warm.count,
-            rowsSeconds: warm.rows,
-            curveStatsOnlySeconds: warm.curveOnly,
-          },
-          lowerBoundSeconds: {
-            what:
-              "CLI sweeping one combination (best) + the 810 rows at warm speed: the whole process if every row ran at warm speed from the first (and with the curve statistics alone)",
-            withWarmRows: +(cliOne.best + warm.rows).toFixed(4),
-            withCurveStatsOnly: +(cliOne.best + warm.curveOnly).toFixed(4),
-          },
-        },
+      bareLoop2148: {
+        what:
+          "the same crossover over precomputed SMAs in a bare typed-array loop, no orders, trades or stats",
+        secondsPerRun: tBare,
+        barsPerSecond: perSec(2148, tBare),
       },
     },
-    bareLoop: {
+    sweep810: {
       what:
-        "the same crossover over precomputed SMAs in a bare typed-array loop (no orders, trades or stats), same run",
-      secondsPerRun: tBare,
-      barsPerSecond: perSec(2148, tBare),
+        "SmaCross long-only on GOOG, fast 5..50 × slow 20..200/10, fast < slow, maximize SQN, cash 10,000, all-in, trades left open (backtesting.py's defaults)",
+      rows: swept.rows.length,
+      best: { params: swept.best.params, SQN: swept.best.stats.SQN },
+      inProcess: {
+        statsOnlyLoopSecondsBestOf5: tRowsStatsOnly,
+        eventLoopSecondsBestOf5: tRowsEvents,
+        statsOnlyLoopVsEventLoop: +(tRowsEvents / tRowsStatsOnly).toFixed(2),
+      },
+      asxlabCli: {
+        command: `deno task -q backtest ${SWEEP_ARGS.join(" ").replace(GOOG, "GOOG.csv")}`,
+        rows: cliRows,
+        wallSecondsMedianOf7: cli810.seconds,
+        wallSecondsBestOf7: cli810.best,
+        oneCombinationMedianOf7: cli1.seconds,
+        oneCombinationBestOf7: cli1.best,
+        sweepOwnCostSeconds: cli810.seconds - cli1.seconds,
+      },
+      backtestingPy: python,
+      goals: { wholeProcessVsWholeProcess: 50, sweepOwnCostVsOptimize: 100 },
+    },
+    csv: {
+      file: "tests/fixtures/asx-ohlcv/vvilp-stock/BHP.csv",
+      rows: asxRows,
+      bestSecondsOf20: tCsv,
     },
     peers: {
       grademark: {
@@ -454,15 +447,11 @@ export async function run(_args: string[]): Promise<void> {
       },
     },
     ratios: {
+      ...ratios,
       asxlabShareOfBareLoopSpeed: +(tBare / tSmall).toFixed(3),
       asxlabVsGrademark: +(tGm / tSmall).toFixed(1),
       asxlabVsNaive: +(tNaive / tSmall).toFixed(1),
-      signalLoopVsOnBar: +(tOnBar / tSmall).toFixed(2),
-      cliSweepVsBacktestingPyOptimize: +(10 / cli.seconds).toFixed(1),
-      cliSweepBestVsBacktestingPyOptimize: +(10 / cli.best).toFixed(1),
     },
-    reference:
-      "backtesting.py (not installable here): 20-44 ms per 2,148-bar run; optimize of the 810-run grid ≈ 10 s",
   };
   Deno.mkdirSync(`${ROOT}bench/results`, { recursive: true });
   Deno.writeTextFileSync(
@@ -470,64 +459,35 @@ export async function run(_args: string[]): Promise<void> {
     JSON.stringify(results, null, 2) + "\n",
   );
   const m = (x: number) => (x / 1e6).toFixed(2);
+  const ms = (x: number) => (x * 1e3).toFixed(1);
   console.log(
-    `asxlab 2,148 bars:  ${(tSmall * 1e3).toFixed(3)} ms/run  ${
-      m(results.asxlab.run2148.barsPerSecond)
-    } M bars/s`,
+    `run, GOOG 2,148 bars:  ${(tSmall * 1e3).toFixed(3)} ms  ${
+      m(perSec(2148, tSmall))
+    } M bars/s (goal 10)`,
+  );
+  console.log(`run, 1 M bars:         ${ms(tBig)} ms  ${m(perSec(1e6, tBig))} M bars/s (goal 10)`);
+  console.log(
+    `sweep 810 in-process:  stats-only loop ${ms(tRowsStatsOnly)} ms, event loop ${
+      ms(tRowsEvents)
+    } ms (${(tRowsEvents / tRowsStatsOnly).toFixed(2)}×)`,
   );
   console.log(
-    `asxlab 1 M bars:    ${(tBig * 1e3).toFixed(1)} ms/run  ${
-      m(results.asxlab.run1M.barsPerSecond)
-    } M bars/s`,
+    `CLI sweep 810:         ${cli810.seconds.toFixed(3)} s median (best ${
+      cli810.best.toFixed(3)
+    }); one combination ${cli1.seconds.toFixed(3)} s; sweep's own cost ${
+      (cli810.seconds - cli1.seconds).toFixed(3)
+    } s`,
   );
-  console.log(
-    `onBar path:         ${m(results.asxlab.onBarPath.run2148.barsPerSecond)} M bars/s (2,148), ${
-      m(results.asxlab.onBarPath.run1M.barsPerSecond)
-    } M bars/s (1 M)`,
-  );
-  console.log(
-    `asxlab sweep 1000:  ${
-      tSweep.toFixed(3)
-    } s  ${results.asxlab.sweep1000.runsPerSecond} runs/s (in-process)`,
-  );
-  console.log(
-    `asxlab sweep 1000:  ${
-      tSweepW.toFixed(3)
-    } s  ${results.asxlab.sweep1000Workers.runsPerSecond} runs/s (${swW.workers} workers)`,
-  );
-  console.log(
-    `CLI sweep (810):    ${cli.seconds.toFixed(3)} s wall median, ${
-      cli.best.toFixed(3)
-    } s best of 7 (deno task); deno run: ${cliRun.seconds.toFixed(3)} median, ${
-      cliRun.best.toFixed(3)
-    } best`,
-  );
-  console.log(
-    `floor:              task echo ${floorTask.best.toFixed(3)} s, deno run empty ${
-      floorRun.best.toFixed(3)
-    } s, CLI sweep of 1 combination ${cliOne.best.toFixed(3)} s (best of 7)`,
-  );
-  console.log(
-    `810 rows, warm:     ${(warm.rows * 1e3).toFixed(1)} ms (curve stats alone ${
-      (warm.curveOnly * 1e3).toFixed(1)
-    } ms); without --json the CLI sweep takes ${cliTable.best.toFixed(3)} s best, ${
-      cliTable.seconds.toFixed(3)
-    } s median`,
-  );
-  console.log(
-    `bare loop 2,148:    ${(tBare * 1e3).toFixed(3)} ms/run  ${
-      m(results.bareLoop.barsPerSecond)
-    } M bars/s (asxlab at ${(100 * tBare / tSmall).toFixed(1)} % of it)`,
-  );
-  console.log(
-    `grademark 2,148:    ${(tGm * 1e3).toFixed(1)} ms/run  ${
-      m(results.peers.grademark.barsPerSecond)
-    } M bars/s`,
-  );
-  console.log(
-    `naive 2,148:        ${(tNaive * 1e3).toFixed(2)} ms/run  ${
-      m(results.peers.naive.barsPerSecond)
-    } M bars/s`,
-  );
+  if (python.available) {
+    console.log(
+      `backtesting.py:        ${
+        (python.wallSecondsMedianOf3 as number).toFixed(2)
+      } s whole process, optimize() ${
+        (python.optimizeSecondsLastRun as number).toFixed(2)
+      } s; same best: ${python.sameBestAsAsxlab}`,
+    );
+  } else console.log(`backtesting.py:        NOT RUN: ${peer}`);
+  console.log(`CSV ${asxRows} rows:       ${ms(tCsv)} ms`);
+  console.log(`grademark 2,148:       ${ms(tGm)} ms/run; naive ${ms(tNaive)} ms/run`);
   console.log(`ratios: ${JSON.stringify(results.ratios)}`);
 }

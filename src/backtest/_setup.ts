@@ -1,14 +1,17 @@
 /**
- * What every run over a bars object shares: the per-symbol split on the shared
- * calendar, the indicator cache, validated run settings, and the buy & hold and
- * market series of the stats. Internal to the backtest modules.
+ * What the runs of one `Backtest` call share: the per-symbol split of the bars
+ * on their calendar, validated settings, the indicator cache, and the market
+ * series of the stats. Internal to the backtest modules. Nothing here is kept
+ * between calls: each `run()` (and each `optimize()`, for all of its rows)
+ * prepares the bars afresh, so bars edited in place are never read stale.
  *
  * @module
  */
 
-import type { BarsLike } from "../core/csv_bars.ts";
+import type { BarsLike } from "../core/plain_bars.ts";
 import { ConfigError } from "../core/errors.ts";
-import type { BrokerSettings, CostModel } from "./broker.ts";
+import type { BrokerSettings } from "./_broker.ts";
+import type { BacktestOptions } from "./backtest.ts";
 import type { IndicatorOutput } from "./strategy.ts";
 
 /** A benchmark series for Alpha and Beta: closes on dates (epoch days, ascending). */
@@ -21,38 +24,33 @@ export interface Benchmark {
   close: Float64Array;
 }
 
-/** The options {@link runSettings} validates. */
-export interface SettingsOptions extends CostModel {
-  /** Initial cash. */
-  cash?: number;
-  /** Default fraction of equity per order. */
-  size?: number;
-  /** Where market orders fill. */
-  fillOn?: "open" | "close";
-  /** Bars per year. */
-  annualization?: number;
-}
-
-/** Validated settings of a run: the broker's, plus cash and annualisation. */
+/** Validated settings of a run: the broker's, plus cash, annualisation and the end rule. */
 export interface RunSettings extends BrokerSettings {
   /** Initial cash. */
-  cash: number;
+  readonly cash: number;
   /** Bars per year. */
-  annualization: number;
+  readonly annualization: number;
+  /** Leave trades open at the end. */
+  readonly keepOpen: boolean;
+  /** The benchmark, if any. */
+  readonly benchmark: Benchmark | undefined;
 }
 
 /**
- * Cache of indicator outputs keyed by function and arguments (arrays by identity).
+ * Cache of indicator outputs keyed by function and arguments (arrays by
+ * identity), for the runs of one call: never kept beyond it.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IndicatorCache } from "./_setup.ts";
  * const cache = new IndicatorCache();
  * const xs = new Float64Array([1, 2, 3]);
  * let calls = 0;
  * const double = (v: Float64Array) => (calls++, v.map((x) => 2 * x));
- * cache.get(double, [xs]); cache.get(double, [xs]);
- * console.assert(calls === 1);
+ * cache.get(double, [xs]);
+ * cache.get(double, [xs]);
+ * assert.equal(calls, 1);
  * ```
  */
 export class IndicatorCache {
@@ -129,13 +127,13 @@ export interface Prepared {
   calendar: Int32Array;
   /** Calendar index of each symbol's bars. */
   barOf: Int32Array[];
-  cache: IndicatorCache;
 }
 
-const PREPARED = new WeakMap<object, Prepared>();
+/**
+ * Splits bars per symbol on their shared calendar. Called per run (or per sweep):
+ * nothing is kept between calls, so bars edited in place are read afresh.
+ */
 export function prepare(bars: BarsLike): Prepared {
-  const hit = PREPARED.get(bars);
-  if (hit) return hit;
   const ranges = bars.ranges();
   if (ranges.size === 0) throw new ConfigError("Cannot backtest: the bars are empty");
   const all = {
@@ -156,17 +154,20 @@ export function prepare(bars: BarsLike): Prepared {
     dates: [],
     calendar: new Int32Array(),
     barOf: [],
-    cache: new IndicatorCache(),
   };
   for (const [symbol, [s, e]] of ranges) {
     if (e <= s) continue;
     p.symbols.push(symbol);
-    p.open.push(all.open.subarray(s, e));
-    p.high.push(all.high.subarray(s, e));
-    p.low.push(all.low.subarray(s, e));
-    p.close.push(all.close.subarray(s, e));
-    p.volume.push(all.volume.subarray(s, e));
-    const d = dates.subarray(s, e);
+    // The whole columns when one symbol fills them (the same arrays from run to run, so
+    // an indicator cache shared by the runs of a sweep keys on them); else views.
+    const whole = s === 0 && e === bars.length;
+    const cut = <T extends Float64Array | Int32Array>(a: T) => whole ? a : a.subarray(s, e) as T;
+    p.open.push(cut(all.open));
+    p.high.push(cut(all.high));
+    p.low.push(cut(all.low));
+    p.close.push(cut(all.close));
+    p.volume.push(cut(all.volume));
+    const d = cut(dates);
     for (let i = 1; i < d.length; i++) {
       if (d[i]! <= d[i - 1]!) {
         throw new ConfigError(
@@ -189,7 +190,6 @@ export function prepare(bars: BarsLike): Prepared {
     p.calendar.forEach((d, i) => index.set(d, i));
     p.barOf = p.dates.map((d) => Int32Array.from(d, (x) => index.get(x)!));
   }
-  PREPARED.set(bars, p);
   return p;
 }
 
@@ -217,7 +217,7 @@ function checkNumber(
  * @returns The settings.
  * @throws {ConfigError} On an out-of-range number or an unknown `fillOn`.
  */
-export function runSettings(options: SettingsOptions): RunSettings {
+export function runSettings(options: BacktestOptions): RunSettings {
   checkNumber("cash", options.cash, 0, Infinity, true);
   checkNumber("commission", options.commission, 0, 1);
   checkNumber("minFee", options.minFee, 0, Infinity);
@@ -230,76 +230,82 @@ export function runSettings(options: SettingsOptions): RunSettings {
       `Option "fillOn" must be "open" or "close", got ${JSON.stringify(options.fillOn)}`,
     );
   }
+  if (options.keepOpen !== undefined && typeof options.keepOpen !== "boolean") {
+    throw new ConfigError(
+      `Option "keepOpen" must be true or false, got ${JSON.stringify(options.keepOpen)}`,
+    );
+  }
+  const b = options.benchmark;
+  if (
+    b !== undefined &&
+    !(b && typeof b.symbol === "string" && b.dates instanceof Int32Array &&
+      b.close instanceof Float64Array && b.dates.length === b.close.length)
+  ) {
+    throw new ConfigError(
+      `Option "benchmark" must be { symbol, dates: Int32Array, close: Float64Array } of equal lengths`,
+    );
+  }
   return {
     cash: options.cash ?? 100_000,
     commission: options.commission ?? 0,
     minFee: options.minFee ?? 0,
-    adverse: (options.spread ?? 0) + (options.slippage ?? 0),
+    spread: options.spread ?? 0,
+    slippage: options.slippage ?? 0,
     size: options.size ?? 1,
     fillOnClose: options.fillOn === "close",
     annualization: options.annualization ?? 252,
+    keepOpen: options.keepOpen ?? false,
+    benchmark: b,
   };
 }
 
 /**
- * Buy & hold (per symbol from the close of its first warm bar, averaged) and the
- * market series for Beta with its return for Alpha.
+ * The market series for Beta: the benchmark's closes on the calendar, else the
+ * symbol's own closes (one symbol) or an equal-weight index (a universe). The
+ * same for every run of a call.
  *
  * @param p The prepared bars.
- * @param warmOf Each symbol's warm-up (index of its first bar with every indicator defined).
- * @param benchmark A benchmark, else the symbol's own closes (one) or an equal-weight index (many).
- * @returns Buy & hold return, market series and market return (fractions).
+ * @param benchmark A benchmark, if any.
+ * @returns The series, one value per calendar bar.
  * @throws {ConfigError} When the benchmark has no data within the calendar.
  */
-export function marketOf(
+export function marketSeries(p: Prepared, benchmark: Benchmark | undefined): Float64Array {
+  const T = p.calendar.length;
+  if (benchmark) return alignBenchmark(benchmark, p.calendar);
+  return p.symbols.length === 1 ? p.close[0]! : equalWeightIndex(p, T);
+}
+
+/**
+ * Buy & hold (per symbol from the close of its first warm bar, averaged) and the
+ * market's return over the same span for Alpha.
+ *
+ * @param p The prepared bars.
+ * @param warm Each symbol's warm-up (index of its first bar with every indicator defined).
+ * @param market The market series.
+ * @param benchmark Whether the market is a benchmark (else its return is the buy & hold's).
+ * @returns Buy & hold return and market return (fractions).
+ */
+export function buyAndHold(
   p: Prepared,
-  warmOf: (s: number) => number,
-  benchmark: Benchmark | undefined,
-): { bh: number; market: ArrayLike<number>; marketReturn: number } {
-  const S = p.symbols.length, calendar = p.calendar, T = calendar.length;
+  warm: Int32Array,
+  market: Float64Array,
+  benchmark: boolean,
+): { bh: number; marketReturn: number } {
+  const S = p.symbols.length, T = p.calendar.length;
   let bh = 0;
   let startBar = T - 1;
   for (let s = 0; s < S; s++) {
     const c = p.close[s]!;
-    const w = Math.min(warmOf(s), c.length - 1);
+    const w = Math.min(warm[s]!, c.length - 1);
     bh += c[c.length - 1]! / c[w]! - 1;
     startBar = Math.min(startBar, p.barOf[s]![w]!);
   }
   bh /= S;
-  const market = benchmark
-    ? alignBenchmark(benchmark, calendar)
-    : S === 1
-    ? p.close[0]!
-    : equalWeightIndex(p, T);
-  const marketReturn = benchmark ? market[T - 1]! / market[startBar]! - 1 : bh;
-  return { bh, market, marketReturn };
-}
-
-/**
- * Market series already built, by benchmark (or prepared bars) and calendar: the
- * runs of a sweep share one, so its log returns are computed once too (the stats
- * cache them by array identity). Series are read, never written.
- */
-const MARKETS = new WeakMap<object, { calendar: Int32Array; market: Float64Array }>();
-
-function memoMarket(
-  key: object,
-  calendar: Int32Array,
-  build: () => Float64Array,
-): Float64Array {
-  const hit = MARKETS.get(key);
-  if (hit && hit.calendar === calendar) return hit.market;
-  const market = build();
-  MARKETS.set(key, { calendar, market });
-  return market;
+  return { bh, marketReturn: benchmark ? market[T - 1]! / market[startBar]! - 1 : bh };
 }
 
 /** Benchmark closes on the calendar, carried forward over its missing days. */
 function alignBenchmark(b: Benchmark, calendar: Int32Array): Float64Array {
-  return memoMarket(b, calendar, () => alignedCloses(b, calendar));
-}
-
-function alignedCloses(b: Benchmark, calendar: Int32Array): Float64Array {
   const out = new Float64Array(calendar.length);
   let k = 0;
   let last = NaN;
@@ -318,10 +324,6 @@ function alignedCloses(b: Benchmark, calendar: Int32Array): Float64Array {
 
 /** An equal-weight index of the symbols' daily close returns (those trading that day). */
 function equalWeightIndex(p: Prepared, T: number): Float64Array {
-  return memoMarket(p, p.calendar, () => equalWeight(p, T));
-}
-
-function equalWeight(p: Prepared, T: number): Float64Array {
   const sum = new Float64Array(T), count = new Float64Array(T);
   for (let s = 0; s < p.symbols.length; s++) {
     const c = p.close[s]!, at = p.barOf[s]!;

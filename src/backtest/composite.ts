@@ -38,13 +38,8 @@ import { rollingMax } from "../indicators/rolling_max.ts";
 import { rollingMin } from "../indicators/rolling_min.ts";
 import { rsi } from "../indicators/rsi.ts";
 import { sma } from "../indicators/sma.ts";
-import {
-  type BarContext,
-  didYouMean,
-  type InitContext,
-  Strategy,
-  type StrategyClass,
-} from "./strategy.ts";
+import { didYouMean } from "../core/_did_you_mean.ts";
+import { type BarContext, type InitContext, Strategy, type StrategyClass } from "./strategy.ts";
 
 /** A price field an operand may name. */
 export type PriceField = "open" | "high" | "low" | "close" | "volume";
@@ -211,11 +206,12 @@ function checkCondition(v: unknown, path: string, errors: string[]): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateComposite } from "./composite.ts";
  * try {
  *   validateComposite({ trigger: { above: ["close", 10] }, exit: { stopLoss: "8%" } });
  * } catch (e) {
- *   console.assert((e as Error).message.includes('exit.stopLoss: expected a number between 0 and 1, got "8%"'));
+ *   assert.ok((e as Error).message.includes('exit.stopLoss: expected a number between 0 and 1, got "8%"'));
  * }
  * ```
  */
@@ -270,10 +266,10 @@ export function validateComposite(spec: unknown): CompositeSpec {
   return spec as unknown as CompositeSpec;
 }
 
-type Series = Float64Array | number;
+type Revealed = Float64Array | number;
 type Test = (i: number) => boolean;
 
-function compileOperand(op: Operand, ctx: InitContext): Series {
+function compileOperand(op: Operand, ctx: InitContext): Revealed {
   if (typeof op === "number") return op;
   if (typeof op === "string") return ctx[op];
   const src = (o: { of?: PriceField }) => ctx[o.of ?? "close"];
@@ -291,7 +287,7 @@ function compileCondition(
   ctx: InitContext,
   prices: Map<string, () => Float64Array>,
 ): Test {
-  const operand = (op: Operand): () => Series => {
+  const operand = (op: Operand): () => Revealed => {
     if (typeof op === "string") return prices.get(op)!;
     const s = compileOperand(op, ctx);
     return () => s;
@@ -310,7 +306,7 @@ function compileCondition(
   }
   const [kind, [a0, b0]] = Object.entries(c)[0] as [string, [Operand, Operand]];
   const a = operand(a0), b = operand(b0);
-  const at = (s: Series, i: number) => typeof s === "number" ? s : s[i]!;
+  const at = (s: Revealed, i: number) => typeof s === "number" ? s : s[i]!;
   switch (kind) {
     case "above":
       return (i) => at(a(), i) > at(b(), i);
@@ -332,6 +328,7 @@ function compileCondition(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compositeStrategy } from "./composite.ts";
  * const Cls = compositeStrategy({
  *   name: "Trend pullback",
@@ -339,7 +336,7 @@ function compileCondition(
  *   trigger: { crossesAbove: [{ rsi: 14 }, 30] },
  *   exit: { when: { above: [{ rsi: 14 }, 70] }, stopLoss: 0.08 },
  * });
- * console.assert(Cls.name === "Trend pullback");
+ * assert.ok(Cls.name === "Trend pullback");
  * ```
  */
 export function compositeStrategy(spec: unknown): StrategyClass & { composite: CompositeSpec } {

@@ -10,9 +10,9 @@
  * |---|---|
  * | `Start`, `End` | first and last date (`YYYY-MM-DD`) |
  * | `Duration` | End − Start in calendar days |
- * | `Exposure Time [%]` | 100 · (bars inside [entry bar, exit bar] of some trade) / N |
+ * | `Exposure Time [%]` | 100 · (bars inside [entry bar, exit bar] of some trade in the statistics) / N |
  * | `Equity Final [$]`, `Equity Peak [$]` | E_{N−1}, max E |
- * | `Commissions [$]` | sum of all fees |
+ * | `Commissions [$]` | sum of the fees of the trades in the statistics (entry and exit) |
  * | `Return [%]` | 100 · (E_{N−1} − E₀) / E₀ |
  * | `Buy & Hold Return [%]` | 100 · (C_last / C_w − 1), C_w the close of the first bar on which every indicator is defined (mean over symbols for a universe) |
  * | `Return (Ann.) [%]` | r_t = E_t/E_{t−1} − 1 for all N−1 bars; g = exp(mean ln(1+r)) − 1 (0 when some 1+r ≤ 0); 100 · ((1+g)^A − 1) |
@@ -36,13 +36,18 @@
  * | `Kelly Criterion` | W − (1 − W) / (mean PnL of winners / abs(mean PnL of losers)), W the win rate |
  * | `Avg. Win [$]`, `Avg. Loss [$]` | mean PnL of winning / losing trades (the loss is negative) |
  *
+ * The trades in the statistics are the closed ones: with `keepOpen`, a trade still
+ * open at the end counts in the equity only (as backtesting.py's
+ * `finalize_trades=False`), not in `# Trades`, the trade figures, the exposure
+ * or the commissions.
+ *
  * Undefined values (no trades, a zero denominator) are `NaN` (`null` in JSON).
  *
  * @module
  */
 
 import { formatDate } from "../core/dates.ts";
-import type { Trade } from "./portfolio.ts";
+import type { Trade } from "./result.ts";
 
 /** The stat keys, in display order (exactly backtesting.py's names, plus Avg. Win/Loss). */
 export const STAT_KEYS = [
@@ -97,12 +102,8 @@ export interface StatsInput {
   dates: Int32Array;
   /** Equity at each bar's close. */
   equity: Float64Array;
-  /** Trades in the statistics. */
+  /** Trades in the statistics (closed ones). */
   trades: readonly Trade[];
-  /** Trades left open (count towards exposure only). @default {[]} */
-  openTrades?: readonly Trade[];
-  /** Total fees. */
-  commissions: number;
   /** Buy & hold return as a fraction. */
   buyHoldReturn: number;
   /** Market series for Beta, aligned with `dates`. */
@@ -114,6 +115,72 @@ export interface StatsInput {
 }
 
 /**
+ * The market's side of Beta, the same for every run over one market (a sweep
+ * computes it once): its log returns and their sums.
+ */
+export interface MarketMoments {
+  /** ln(M_t / M_{t−1}) for t ≥ 1. */
+  readonly logReturns: Float64Array;
+  /** Σ of the log returns. */
+  readonly sum: number;
+  /** Σ of their squares. */
+  readonly sumSquares: number;
+}
+
+/**
+ * A market series' log returns and their sums, for {@link statsOf}.
+ *
+ * @param market The market closes (or index), one per bar.
+ * @returns Its moments.
+ */
+export function marketMoments(market: ArrayLike<number>): MarketMoments {
+  const n = market.length;
+  const logReturns = new Float64Array(Math.max(0, n - 1));
+  let sum = 0, sumSquares = 0;
+  for (let i = 1; i < n; i++) {
+    const m = logReturns[i - 1] = logRatio(market[i]!, market[i - 1]!);
+    sum += m;
+    sumSquares += m * m;
+  }
+  return { logReturns, sum, sumSquares };
+}
+
+/** Inputs of {@link statsOf}: the run's curve and market, without its trades. */
+export interface CurveInput {
+  /** Calendar dates (epoch days), one per equity value. */
+  dates: Int32Array;
+  /** Equity at each bar's close. */
+  equity: Float64Array;
+  /** Buy & hold return as a fraction. */
+  buyHoldReturn: number;
+  /** The market's moments (see {@link marketMoments}). */
+  market: MarketMoments;
+  /** Market return (fraction) for Alpha. */
+  marketReturn: number;
+  /** Bars per year. */
+  annualization: number;
+}
+
+/**
+ * The trades in the statistics as columns (the portfolio's trade log is one):
+ * the first `count` entries of each.
+ */
+export interface TradeColumns {
+  /** Number of trades. */
+  readonly count: number;
+  /** PnL (cash). */
+  readonly pnl: ArrayLike<number>;
+  /** Return (fraction). */
+  readonly ret: ArrayLike<number>;
+  /** Fees (entry share and exit). */
+  readonly commission: ArrayLike<number>;
+  /** Calendar bar of the entry. */
+  readonly entryBar: ArrayLike<number>;
+  /** Calendar bar of the exit. */
+  readonly exitBar: ArrayLike<number>;
+}
+
+/**
  * Geometric mean of returns: exp(mean ln(1+r)) − 1, 0 when some 1+r ≤ 0 (as backtesting.py).
  *
  * @param r Returns as fractions.
@@ -121,8 +188,9 @@ export interface StatsInput {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { geometricMean } from "./metrics.ts";
- * console.assert(Math.abs(geometricMean([0.1, -0.1]) - (Math.sqrt(0.99) - 1)) < 1e-15);
+ * assert.ok(Math.abs(geometricMean([0.1, -0.1]) - (Math.sqrt(0.99) - 1)) < 1e-15);
  * ```
  */
 export function geometricMean(r: ArrayLike<number>): number {
@@ -172,9 +240,10 @@ function div(a: number, b: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { drawdowns } from "./metrics.ts";
  * const d = drawdowns(new Float64Array([100, 90, 100, 80, 90]), new Int32Array([0, 1, 2, 3, 4]));
- * console.assert(d.peaks.length === 2 && Math.abs(d.peaks[1]! - 0.2) < 1e-15 && d.durations[1] === 2);
+ * assert.ok(d.peaks.length === 2 && Math.abs(d.peaks[1]! - 0.2) < 1e-15 && d.durations[1] === 2);
  * ```
  */
 export function drawdowns(
@@ -204,23 +273,26 @@ export function drawdowns(
 }
 
 /**
- * Bars inside [entry, exit] of some interval (their union), the intervals sorted by entry.
+ * Bars inside [entry bar, exit bar] of some trade (the union of the intervals).
  *
- * @param entry Entry bars, ascending.
- * @param exit Exit bars (≥ their entry).
- * @param n How many intervals to read.
+ * @param t The trades.
  * @returns The number of bars covered.
- *
- * @example
- * ```ts
- * import { coveredBars } from "./metrics.ts";
- * console.assert(coveredBars(new Int32Array([0, 3, 4]), new Int32Array([1, 4, 9]), 3) === 9);
- * ```
  */
-export function coveredBars(entry: ArrayLike<number>, exit: ArrayLike<number>, n: number): number {
+function coveredBars(t: TradeColumns): number {
+  const n = t.count;
+  let order: number[] | undefined;
+  for (let k = 1; k < n; k++) {
+    if (t.entryBar[k]! < t.entryBar[k - 1]!) {
+      order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+        t.entryBar[a]! - t.entryBar[b]!
+      );
+      break;
+    }
+  }
   let total = 0, lo = -1, hi = -2;
-  for (let k = 0; k < n; k++) {
-    const s = entry[k]!, e = exit[k]!;
+  for (let i = 0; i < n; i++) {
+    const k = order ? order[i]! : i;
+    const s = t.entryBar[k]!, e = t.exitBar[k]!;
     if (s > hi) {
       total += hi - lo + 1;
       lo = s;
@@ -228,43 +300,6 @@ export function coveredBars(entry: ArrayLike<number>, exit: ArrayLike<number>, n
     } else if (e > hi) hi = e;
   }
   return total + hi - lo + 1;
-}
-
-/**
- * The closed trades as columns (what the trade statistics read), plus every
- * trade's bar interval (closed and open) for the exposure.
- */
-export interface TradeColumns {
-  /** Closed trades. */
-  count: number;
-  /** PnL per closed trade (cash). */
-  pnl: Float64Array;
-  /** Return per closed trade (fraction). */
-  ret: Float64Array;
-  /** Duration per closed trade (days). */
-  duration: Float64Array;
-  /** Bars covered by some trade, closed or open. */
-  covered: number;
-}
-
-/** Columns of trades (closed ones in the statistics, open ones for exposure only). */
-function tradeColumns(trades: readonly Trade[], open: readonly Trade[]): TradeColumns {
-  const count = trades.length;
-  const pnl = new Float64Array(count), ret = new Float64Array(count);
-  const duration = new Float64Array(count);
-  for (let k = 0; k < count; k++) {
-    const t = trades[k]!;
-    pnl[k] = t.pnl;
-    ret[k] = t.return;
-    duration[k] = t.duration;
-  }
-  const ordered = [...trades, ...open].sort((x, y) => x.entryBar - y.entryBar);
-  const covered = coveredBars(
-    Int32Array.from(ordered, (t) => t.entryBar),
-    Int32Array.from(ordered, (t) => t.exitBar),
-    ordered.length,
-  );
-  return { count, pnl, ret, duration, covered };
 }
 
 /**
@@ -281,47 +316,6 @@ function logRatio(b: number, a: number): number {
       (1 + u2 * (1 / 3 + u2 * (1 / 5 + u2 * (1 / 7 + u2 * (1 / 9 + u2 * (1 / 11 + u2 / 13))))));
   }
   return Math.log(b / a);
-}
-
-const MARKET_LOG_RETURNS = new WeakMap<object, Float64Array>();
-
-/** ln(M_t / M_{t−1}) for t ≥ 1, cached per market array (the runs of a sweep share one market). */
-let lastMarket: ArrayLike<number> | undefined;
-let lastMarketLr: Float64Array = new Float64Array(0);
-
-function marketLogReturns(market: ArrayLike<number>): Float64Array {
-  if (market === lastMarket) return lastMarketLr;
-  let lr = MARKET_LOG_RETURNS.get(market as object);
-  if (!lr) {
-    const n = market.length;
-    lr = new Float64Array(Math.max(0, n - 1));
-    for (let i = 1; i < n; i++) lr[i - 1] = logRatio(market[i]!, market[i - 1]!);
-    MARKET_LOG_RETURNS.set(market as object, lr);
-  }
-  lastMarket = market;
-  return lastMarketLr = lr;
-}
-
-/** Σm and Σm² over the first k market log returns, remembered for the last (returns, k). */
-let lastSumsLr: Float64Array | undefined;
-let lastSumsK = -1;
-/** [Σm, Σm²] (a typed array: a module-level `let` holding a double would deopt its writers). */
-const MARKET_SUMS = new Float64Array(2);
-
-function marketSums(lm: Float64Array, k: number): Float64Array {
-  if (lm === lastSumsLr && k === lastSumsK) return MARKET_SUMS;
-  // The same additions in the same order as a pass over the bars would make.
-  let sumLm = 0, sumLm2 = 0;
-  for (let i = 0; i < k; i++) {
-    const m = lm[i]!;
-    sumLm += m;
-    sumLm2 += m * m;
-  }
-  MARKET_SUMS[0] = sumLm;
-  MARKET_SUMS[1] = sumLm2;
-  lastSumsLr = lm;
-  lastSumsK = k;
-  return MARKET_SUMS;
 }
 
 /** Everything the stats need from one pass over the equity curve. */
@@ -359,14 +353,11 @@ interface CurveMoments {
 function curveMoments(
   equity: Float64Array,
   dates: ArrayLike<number>,
-  market: ArrayLike<number>,
+  market: MarketMoments,
 ): CurveMoments {
   const n = equity.length;
   const k = n - 1;
-  const lm = marketLogReturns(market);
-  // The market's sums are the same for every run over one market (a sweep's): computed once.
-  const sums = marketSums(lm, Math.max(0, k));
-  const sumLm = sums[0]!, sumLm2 = sums[1]!;
+  const lm = market.logReturns, sumLm = market.sum, sumLm2 = market.sumSquares;
   let sumR = 0, sumR2 = 0, downSq = 0, sumLe = 0, sumLeLm = 0;
   let nonPositive = false;
   let peak = equity[0]!, invPeak = 1 / peak, maxDd = 0;
@@ -448,73 +439,66 @@ function curveMoments(
   };
 }
 
-let lastDates: ArrayLike<number> | undefined;
-let lastSpan: [string, string] = ["", ""];
-
-/** First and last date as `YYYY-MM-DD`, remembered for the last calendar (a sweep's runs share it). */
-function span(dates: ArrayLike<number>): [string, string] {
-  if (dates !== lastDates || lastDates.length !== dates.length) {
-    lastSpan = [formatDate(dates[0]!), formatDate(dates[dates.length - 1]!)];
-    lastDates = dates;
-  }
-  return lastSpan;
-}
-
 /**
- * Computes the stats record (formulas in this module's documentation).
+ * Computes the stats record from an equity curve and a list of trades
+ * (formulas in this module's documentation); what a run does with its own
+ * trade log through {@link statsOf}.
  *
- * @param input Equity, dates, trades, fees, buy & hold and market series.
+ * @param input Equity, dates, trades, buy & hold and market series.
  * @returns The stats, keyed exactly as {@link STAT_KEYS}.
  * @throws {RangeError} When the equity is empty or its length differs from the dates'.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { computeStats } from "./metrics.ts";
  * const s = computeStats({
  *   dates: new Int32Array([0, 1, 2]), equity: new Float64Array([100, 110, 99]),
- *   trades: [], commissions: 0, buyHoldReturn: 0, market: [1, 1.1, 0.99],
+ *   trades: [], buyHoldReturn: 0, market: [1, 1.1, 0.99],
  * });
- * console.assert(s["Return [%]"] === -1.0000000000000009 || Math.abs(s["Return [%]"] + 1) < 1e-12);
- * console.assert(Math.abs(s["Max. Drawdown [%]"] + 10) < 1e-12);
+ * assert.ok(Math.abs(s["Return [%]"] + 1) < 1e-12);
+ * assert.ok(Math.abs(s["Max. Drawdown [%]"] + 10) < 1e-12);
  * ```
  */
 export function computeStats(input: StatsInput): Stats {
-  return statsOf(input, tradeColumns(input.trades, input.openTrades ?? []));
+  const trades = input.trades;
+  const col = (f: (t: Trade) => number) => Float64Array.from(trades, f);
+  return statsOf({
+    dates: input.dates,
+    equity: input.equity,
+    buyHoldReturn: input.buyHoldReturn,
+    market: marketMoments(input.market),
+    marketReturn: input.marketReturn ?? input.buyHoldReturn,
+    annualization: input.annualization ?? 252,
+  }, {
+    count: trades.length,
+    pnl: col((t) => t.pnl),
+    ret: col((t) => t.return),
+    commission: col((t) => t.commission),
+    entryBar: col((t) => t.entryBar),
+    exitBar: col((t) => t.exitBar),
+  });
 }
 
 /**
- * {@link computeStats} over trades given as columns (what a sweep's fast path
- * records instead of `Trade` objects); the same arithmetic in the same order.
+ * The stats record of a run: its equity curve and market, and its trades as
+ * columns (a portfolio's trade log). Every stats record is made here.
  *
- * @param input Equity, dates, fees, buy & hold and market series (`trades` is not read).
- * @param trades The closed trades' PnL, return and duration, and the bars covered.
+ * @param input Equity, dates, buy & hold, market moments, annualisation.
+ * @param trades The trades in the statistics.
  * @returns The stats, keyed exactly as {@link STAT_KEYS}.
  * @throws {RangeError} When the equity is empty or its length differs from the dates'.
- *
- * @example
- * ```ts
- * import { statsOf } from "./metrics.ts";
- * const s = statsOf({
- *   dates: new Int32Array([0, 1, 2]), equity: new Float64Array([100, 110, 99]),
- *   commissions: 0, buyHoldReturn: 0, market: [1, 1.1, 0.99],
- * }, { count: 1, pnl: new Float64Array([-1]), ret: new Float64Array([-0.01]),
- *      duration: new Float64Array([2]), covered: 3 });
- * console.assert(s["# Trades"] === 1 && s["Exposure Time [%]"] === 100);
- * ```
  */
-export function statsOf(
-  input: Omit<StatsInput, "trades" | "openTrades">,
-  trades: TradeColumns,
-): Stats {
+export function statsOf(input: CurveInput, trades: TradeColumns): Stats {
   const { dates, equity } = input;
   const n = equity.length;
   if (n === 0 || dates.length !== n) {
     throw new RangeError(`Cannot compute stats: ${n} equity values for ${dates.length} dates`);
   }
-  const A = input.annualization ?? 252;
+  const A = input.annualization;
   const e0 = equity[0]!, eN = equity[n - 1]!;
   const duration = dates[n - 1]! - dates[0]!;
-  const nCovered = trades.covered;
+  const nCovered = coveredBars(trades);
   const curve = curveMoments(equity, dates, input.market);
   const { g, varR, downside: down, beta, peak, maxDd, ddCount } = curve;
   const annReturn = (1 + g) ** A - 1;
@@ -522,36 +506,37 @@ export function statsOf(
   const downside = down * Math.sqrt(A);
   const cagr = duration > 0 ? (eN / e0) ** (365.25 / duration) - 1 : NaN;
   const returnPct = ((eN - e0) / e0) * 100;
-  const marketReturn = input.marketReturn ?? input.buyHoldReturn;
+  const marketReturn = input.marketReturn;
 
   // Trades: each sum runs over the trades in order (as a filtered copy's would).
   const nt = trades.count;
-  const pnl = trades.pnl.subarray(0, nt), rets = trades.ret.subarray(0, nt);
-  const durs = trades.duration.subarray(0, nt);
+  const pnl = new Float64Array(nt), rets = new Float64Array(nt), durs = new Float64Array(nt);
   let nWins = 0, nLosses = 0, winSum = 0, lossSum = 0, posSum = 0, negSum = 0;
-  let best = -Infinity, worst = Infinity;
+  let best = -Infinity, worst = Infinity, commissions = 0;
   for (let k = 0; k < nt; k++) {
-    const x = pnl[k]!;
+    const x = pnl[k] = trades.pnl[k]!;
     if (x > 0) (nWins++, winSum += x);
     else if (x < 0) (nLosses++, lossSum += x);
-    const r = rets[k]!;
+    const r = rets[k] = trades.ret[k]!;
     if (r > 0) posSum += r;
     else if (r < 0) negSum += r;
     if (r > best) best = r;
     if (-r > -worst) worst = r;
+    commissions += trades.commission[k]!;
+    durs[k] = dates[trades.exitBar[k]!]! - dates[trades.entryBar[k]!]!;
   }
   const winRate = nt ? nWins / nt : NaN;
   const sdPnl = Math.sqrt(variance(pnl));
   const avgWin = nWins ? winSum / nWins : NaN, avgLoss = nLosses ? lossSum / nLosses : NaN;
 
   return {
-    "Start": span(dates)[0],
-    "End": span(dates)[1],
+    "Start": formatDate(dates[0]!),
+    "End": formatDate(dates[n - 1]!),
     "Duration": duration,
     "Exposure Time [%]": (nCovered / n) * 100,
     "Equity Final [$]": eN,
     "Equity Peak [$]": peak,
-    "Commissions [$]": input.commissions,
+    "Commissions [$]": commissions,
     "Return [%]": returnPct,
     "Buy & Hold Return [%]": input.buyHoldReturn * 100,
     "Return (Ann.) [%]": annReturn * 100,

@@ -22,7 +22,14 @@
  * @module
  */
 
-import { type BarContext, type InitContext, type Params, Strategy } from "./strategy.ts";
+import type { SeriesColumns } from "../core/plain_bars.ts";
+import {
+  type BarContext,
+  type InitContext,
+  type OutputOf,
+  type Params,
+  Strategy,
+} from "./strategy.ts";
 
 /**
  * What a signal does, by position:
@@ -33,12 +40,17 @@ import { type BarContext, type InitContext, type Params, Strategy } from "./stra
 export type SignalMode = "long" | "short" | "reverse";
 
 /**
- * What {@link SignalStrategy.signals} receives: the init context, whose
- * `indicator()` returns whole-series outputs for a signal strategy (computed once
- * per function and arguments, shared by the runs of a sweep: read them, never
- * write to them).
+ * What {@link SignalStrategy.signals} receives: the whole series of one symbol,
+ * and `indicator()`, which returns whole-series outputs (computed once per
+ * function and arguments, shared by the runs of a sweep: read them, never write
+ * to them).
  */
-export type SignalContext = InitContext;
+export interface SignalContext extends SeriesColumns {
+  /** The symbol these bars belong to. */
+  readonly symbol: string;
+  /** Declares an indicator and returns its whole output. */
+  indicator<A extends unknown[], R extends OutputOf<R>>(fn: (...args: A) => R, ...args: A): R;
+}
 
 /** Order entry as the `onBar` context, the engine's signal loop and a sweep's fast path offer it. */
 export interface OrderEntry {
@@ -61,6 +73,7 @@ export interface OrderEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applySignal } from "./signals.ts";
  * const placed: string[] = [];
  * const entry = {
@@ -70,7 +83,7 @@ export interface OrderEntry {
  * };
  * applySignal("reverse", -1, 100, entry);
  * applySignal("long", -1, 0, entry); // nothing to close
- * console.assert(placed.join() === "close,sell");
+ * assert.ok(placed.join() === "close,sell");
  * ```
  */
 export function applySignal(
@@ -93,6 +106,34 @@ export function applySignal(
   } else if (position < 0 && signal > 0) entry.closePosition();
 }
 
+/**
+ * Whether a strategy's decisions are exactly its signal: a {@link SignalStrategy}
+ * that overrides none of `init`, `onBar` and `onOrderFilled`. Only then may a
+ * run act on the signal without calling the strategy per bar: an override (a
+ * stop-loss added in `onBar`, say) must run.
+ *
+ * @param strategy A strategy instance.
+ * @returns True when the signal alone decides.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decidesBySignal } from "./signals.ts";
+ * import { MovingAverageCrossover } from "./strategies/ma_crossover.ts";
+ * class WithStop extends MovingAverageCrossover {
+ *   override onBar(): void {}
+ * }
+ * assert.ok(decidesBySignal(new MovingAverageCrossover()));
+ * assert.ok(!decidesBySignal(new WithStop()));
+ * ```
+ */
+export function decidesBySignal(strategy: Strategy): strategy is SignalStrategy {
+  return strategy instanceof SignalStrategy &&
+    strategy.init === SignalStrategy.prototype.init &&
+    strategy.onBar === SignalStrategy.prototype.onBar &&
+    strategy.onOrderFilled === Strategy.prototype.onOrderFilled;
+}
+
 /** The modes a signal strategy may return. */
 const MODES: readonly string[] = ["long", "short", "reverse"];
 const NO_SIGNAL = new Float64Array(0);
@@ -105,10 +146,11 @@ const NO_SIGNAL = new Float64Array(0);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SignalStrategy, type SignalContext, type SignalMode } from "./signals.ts";
- * import { runBacktest } from "./engine.ts";
+ * import { runBacktest } from "./backtest.ts";
  * import { sma } from "../indicators/sma.ts";
- * import { PlainBars } from "../core/csv_bars.ts";
+ * import { PlainBars } from "../core/plain_bars.ts";
  *
  * class AboveSma extends SignalStrategy<{ period: number }> {
  *   params = { period: 20 };
@@ -124,7 +166,7 @@ const NO_SIGNAL = new Float64Array(0);
  * const bars = new PlainBars({ symbol: "X", dates: Int32Array.from(c, (_, i) => i),
  *   open: c, high: c, low: c, close: c, volume: c });
  * const r = runBacktest(bars, AboveSma);
- * console.assert(r.trades.length > 0);
+ * assert.ok(r.trades.length > 0);
  * ```
  */
 export abstract class SignalStrategy<P extends Params = Params> extends Strategy<P> {
@@ -171,7 +213,8 @@ export abstract class SignalStrategy<P extends Params = Params> extends Strategy
    * @throws {TypeError} When `signals()` returns an unknown mode.
    */
   override init(ctx: InitContext): void {
-    this.computeSignals(ctx);
+    // The engine gives a signal strategy whole-series indicators, even through init.
+    this.computeSignals(ctx as unknown as SignalContext);
   }
 
   /**
@@ -180,6 +223,7 @@ export abstract class SignalStrategy<P extends Params = Params> extends Strategy
    * @param ctx The bar context.
    */
   onBar(ctx: BarContext): void {
-    applySignal(this.mode, this.signal[ctx.i]!, ctx.position, ctx);
+    const g = this.signal[ctx.i]!;
+    if (g > 0 || g < 0) applySignal(this.mode, g, ctx.position, ctx);
   }
 }

@@ -14,9 +14,11 @@
  * @module
  */
 
-import type { SeriesColumns } from "../core/csv_bars.ts";
+import type { SeriesColumns } from "../core/plain_bars.ts";
+import { didYouMean } from "../core/_did_you_mean.ts";
 import { ConfigError } from "../core/errors.ts";
-import type { Fill, Order, OrderOptions } from "./broker.ts";
+import type { Fill, Order, OrderOptions } from "./orders.ts";
+import type { Revealed } from "./revealed.ts";
 
 /** A parameter value: numbers, booleans or strings. */
 export type ParamValue = number | boolean | string;
@@ -27,6 +29,15 @@ export type Params = Record<string, ParamValue>;
 export type IndicatorOutput = Float64Array | Record<string, Float64Array>;
 
 /**
+ * The output type `R` an indicator function may have: one series, or an object
+ * whose every property is a series (an interface such as MACD's result included).
+ */
+export type OutputOf<R> = Float64Array | { [K in keyof R]: Float64Array };
+
+/** An indicator's output as `onBar` sees it: each series revealed up to the current bar. */
+export type RevealedOutput<R> = R extends Float64Array ? Revealed : { [K in keyof R]: Revealed };
+
+/**
  * The context `init` receives: the whole series of one symbol (its columns from
  * the first bar to the last), and `indicator()` to declare one.
  */
@@ -34,12 +45,16 @@ export interface InitContext extends SeriesColumns {
   /** The symbol these bars belong to. */
   readonly symbol: string;
   /**
-   * Declares an indicator: computes `fn(...args)` once (cached across the runs
-   * of a sweep by function and arguments) and returns series that `onBar` sees
-   * revealed up to the current bar. Trading starts one bar after the first bar on
-   * which every declared indicator is defined.
+   * Declares an indicator: computes `fn(...args)` once (shared by the runs of an
+   * `optimize()` with the same function and arguments) and returns series that
+   * `onBar` sees revealed up to the current bar (`this.sma.at(-1)` is the current
+   * bar's value). Trading starts one bar after the first bar on which every
+   * declared indicator is defined.
    */
-  indicator<A extends unknown[], R extends IndicatorOutput>(fn: (...args: A) => R, ...args: A): R;
+  indicator<A extends unknown[], R extends OutputOf<R>>(
+    fn: (...args: A) => R,
+    ...args: A
+  ): RevealedOutput<R>;
 }
 
 /** The context `onBar` receives: the current bar, the position, and order entry. */
@@ -50,18 +65,18 @@ export interface BarContext {
   readonly i: number;
   /** Index of this bar on the shared calendar (the index into `result.equity`). */
   readonly bar: number;
-  /** This bar's date (epoch days). */
-  readonly date: number;
-  /** Opening prices revealed up to bar `i` (later values are NaN). */
-  readonly open: Float64Array;
-  /** Highs revealed up to bar `i`. */
-  readonly high: Float64Array;
-  /** Lows revealed up to bar `i`. */
-  readonly low: Float64Array;
-  /** Closes revealed up to bar `i`. */
-  readonly close: Float64Array;
-  /** Volume revealed up to bar `i`. */
-  readonly volume: Float64Array;
+  /** This bar's date, `YYYY-MM-DD`. */
+  readonly date: string;
+  /** Opening prices revealed up to this bar: `ctx.open.at(-1)` is this bar's open. */
+  readonly open: Revealed;
+  /** Highs revealed up to this bar. */
+  readonly high: Revealed;
+  /** Lows revealed up to this bar. */
+  readonly low: Revealed;
+  /** Closes revealed up to this bar: `ctx.close.at(-1)` now, `ctx.close.at(-2)` a bar ago. */
+  readonly close: Revealed;
+  /** Volume revealed up to this bar. */
+  readonly volume: Revealed;
   /** This bar's close. */
   readonly price: number;
   /** Signed shares held in this symbol (negative when short). */
@@ -92,21 +107,23 @@ export interface BarContext {
  *
  * @example
  * ```ts
- * import { Strategy, type BarContext, type InitContext } from "./strategy.ts";
+ * import assert from "node:assert/strict";
+ * import { type BarContext, type InitContext, Strategy } from "./strategy.ts";
+ * import type { Revealed } from "./revealed.ts";
  * import { sma } from "../indicators/sma.ts";
  * class AboveSma extends Strategy<{ period: number }> {
  *   params = { period: 20 };
- *   avg: Float64Array = new Float64Array();
+ *   avg!: Revealed;
  *   override init(ctx: InitContext) {
  *     this.avg = ctx.indicator(sma, ctx.close, this.params.period);
  *   }
  *   onBar(ctx: BarContext) {
- *     const above = ctx.close[ctx.i]! > this.avg[ctx.i]!;
+ *     const above = ctx.close.at(-1) > this.avg.at(-1);
  *     if (above && ctx.position === 0) ctx.buy();
  *     else if (!above && ctx.position > 0) ctx.closePosition();
  *   }
  * }
- * console.assert(new AboveSma().params.period === 20);
+ * assert.equal(new AboveSma().params.period, 20);
  * ```
  */
 export abstract class Strategy<P extends Params = Params> {
@@ -151,69 +168,6 @@ export abstract class Strategy<P extends Params = Params> {
 export type StrategyClass<P extends Params = Params> = new () => Strategy<P>;
 
 /**
- * Edit distance between two strings (for "did you mean" hints).
- *
- * @param a One string.
- * @param b The other.
- * @returns The Levenshtein distance.
- *
- * @example
- * ```ts
- * import { editDistance } from "./strategy.ts";
- * console.assert(editDistance("fsat", "fast") === 2);
- * ```
- */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
-/**
- * A hint for a misspelt or shortened name: the one candidate it begins (at
- * least 3 characters, so `Sharpe` finds `Sharpe Ratio`), else the closest
- * candidate if it is close enough, else the candidates it begins when there are
- * at most 3 of them.
- *
- * @param name The misspelt name.
- * @param candidates Valid names.
- * @returns ` (did you mean "x"?)`, ` (did you mean "x" or "y"?)`, or an empty string.
- *
- * @example
- * ```ts
- * import { didYouMean } from "./strategy.ts";
- * console.assert(didYouMean("slwo", ["fast", "slow"]) === ' (did you mean "slow"?)');
- * console.assert(didYouMean("sharpe", ["Sharpe Ratio", "SQN"]) === ' (did you mean "Sharpe Ratio"?)');
- * console.assert(didYouMean("zzz", ["fast", "slow"]) === "");
- * ```
- */
-export function didYouMean(name: string, candidates: readonly string[]): string {
-  const lower = name.toLowerCase();
-  const hint = (names: readonly string[]) =>
-    ` (did you mean ${names.map((c) => `"${c}"`).join(" or ")}?)`;
-  const started = lower.length >= 3
-    ? candidates.filter((c) => c.toLowerCase().startsWith(lower))
-    : [];
-  if (started.length === 1) return hint(started);
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(lower, c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  if (best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3))) return hint([best]);
-  return started.length > 1 && started.length <= 3 ? hint(started) : "";
-}
-
-/**
  * Merges overrides into a strategy's parameter defaults, checking names and types.
  *
  * @param name The strategy's name, for messages.
@@ -225,9 +179,10 @@ export function didYouMean(name: string, candidates: readonly string[]): string 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mergeParams } from "./strategy.ts";
  * const p = mergeParams("X", { fast: 20, slow: 50 }, { fast: 10 });
- * console.assert(p.fast === 10 && p.slow === 50);
+ * assert.ok(p.fast === 10 && p.slow === 50);
  * ```
  */
 export function mergeParams<P extends Params>(
@@ -270,9 +225,10 @@ export function mergeParams<P extends Params>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strategyName } from "./strategy.ts";
  * class Foo {}
- * console.assert(strategyName(Foo as never) === "Foo");
+ * assert.ok(strategyName(Foo as never) === "Foo");
  * ```
  */
 export function strategyName(cls: StrategyClass): string {

@@ -45,8 +45,9 @@ function oneLine(message: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatRows } from "./_cli.ts";
- * console.assert(formatRows(["a", "b"], [["x", "1"]]).split("\n").length === 3);
+ * assert.ok(formatRows(["a", "b"], [["x", "1"]]).split("\n").length === 3);
  * ```
  */
 export function formatRows(header: string[], rows: string[][]): string {

@@ -107,14 +107,15 @@ export class FlagError extends ConfigError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "./_flags.ts";
  * const { values, positionals } = parseFlags(
  *   ["--lake=/tmp/l", "-h", "info"],
  *   { lake: { type: "string" }, help: { type: "boolean", short: "h" } } as const,
  *   { positionals: true },
  * );
- * console.assert(values.lake === "/tmp/l" && values.help === true);
- * console.assert(positionals.length === 1 && positionals[0] === "info");
+ * assert.ok(values.lake === "/tmp/l" && values.help === true);
+ * assert.ok(positionals.length === 1 && positionals[0] === "info");
  * ```
  */
 export function parseFlags<const T extends FlagSpecs>(

@@ -14,26 +14,31 @@
  * @module
  */
 
-import { type BarsLike, PlainBars, readCsvBars } from "../core/csv_bars.ts";
-import { formatDate, resolveRange } from "../core/dates.ts";
+import { type CsvDateFormat, readCsvBars } from "../core/csv_bars.ts";
+import { type BarsLike, PlainBars } from "../core/plain_bars.ts";
+import { resolveRange } from "../core/dates.ts";
+import { didYouMean } from "../core/_did_you_mean.ts";
 import { ConfigError } from "../core/errors.ts";
 import { toYahooSymbol } from "../core/symbol.ts";
+import { Backtest, type BacktestOptions, type Benchmark, type Grid } from "../backtest/backtest.ts";
+import { alignDecimals, statsText, statValue } from "../backtest/_display.ts";
+import { combinations, range } from "../backtest/_sweep.ts";
+import { type NumericStatKey, STAT_KEYS } from "../backtest/metrics.ts";
+import type { BacktestResult, SweepResult } from "../backtest/result.ts";
 import {
-  type BacktestOptions,
-  type BacktestResult,
-  type Benchmark,
-  runBacktest,
-} from "../backtest/engine.ts";
-import { type NumericStatKey, STAT_KEYS, type Stats } from "../backtest/metrics.ts";
-import { didYouMean, type ParamValue, type StrategyClass } from "../backtest/strategy.ts";
+  mergeParams,
+  type ParamValue,
+  type StrategyClass,
+  strategyName,
+} from "../backtest/strategy.ts";
 import { STRATEGIES } from "../backtest/strategies/mod.ts";
-import { type Grid, range, sweep, type SweepResult } from "../backtest/sweep.ts";
 import { formatRows, runCli } from "./_cli.ts";
 import { type FlagValues, parseFlags } from "./_flags.ts";
 
 const USAGE = `usage: deno task backtest [flags]
 
-  --strategy NAME|FILE.json  ma-crossover (default), rsi-mean-reversion, golden-cross, buy-hold, or a composite JSON file
+  --strategy NAME|FILE.json  ma-crossover (default), rsi-mean-reversion, golden-cross, buy-hold,
+                             breakout, or a composite JSON file
   --symbols BHP,CBA          ASX codes, with or without .AX (default: CBA.AX)
   --start-date YYYY-MM-DD    first date (inclusive)
   --end-date YYYY-MM-DD      last date (inclusive)
@@ -41,7 +46,7 @@ const USAGE = `usage: deno task backtest [flags]
   --commission F             fraction of traded value, e.g. 0.001 (default 0)
   --min-fee N                minimum fee per fill, e.g. 10 (default 0)
   --slippage F               fraction of price against the trader (default 0)
-  --spread F                 bid/ask spread fraction paid on each side (default 0)
+  --spread F                 the whole bid/ask spread as a fraction, paid once per round trip at entry (default 0)
   --size F                   fraction of equity per order, in (0, 1] (default 1: all-in)
   --fill-on open|close       market orders fill at the next open (default) or this close
   --keep-open                leave trades open at the end (not in trade statistics)
@@ -51,7 +56,10 @@ const USAGE = `usage: deno task backtest [flags]
   --workers N|auto           sweep workers (default auto)
   --benchmark SYM|none       Alpha/Beta benchmark from the lake (default ^AXJO when present)
   --lake URI                 lake to read (default: the shipped sample in data-cache/lake)
+  --engine wasm|native       the lake's query engine (default wasm; native: @duckdb/node-api)
   --csv FILE                 read bars from a Date,Open,High,Low,Close,Volume CSV instead of a lake
+  --adjusted                 with --csv: use its Adj Close column (prices adjusted for dividends, splits)
+  --date-format FORMAT       with --csv: YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY (default: detected)
   --json                     print {"stats", "trades", "equity"} as JSON on stdout
   --out FILE                 write the report (JSON until the plot module ships an HTML report)
   -h, --help                 this help`;
@@ -75,7 +83,10 @@ const FLAGS = {
   workers: { type: "string" },
   benchmark: { type: "string" },
   lake: { type: "string" },
+  engine: { type: "string" },
   csv: { type: "string" },
+  adjusted: { type: "boolean" },
+  "date-format": { type: "string" },
   json: { type: "boolean" },
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -228,16 +239,40 @@ async function loadBars(values: Values): Promise<Loaded> {
   const span = `${rangeText.start ?? "the start"} to ${rangeText.end ?? "the end"}`;
   if (values.csv !== undefined) {
     if (values.lake !== undefined) throw new ConfigError(`Use either --csv or --lake, not both`);
+    if (values.engine !== undefined) {
+      throw new ConfigError(`--engine chooses the lake's engine; a --csv run reads no lake`);
+    }
+  } else if (values.adjusted || values["date-format"] !== undefined) {
+    throw new ConfigError(`--adjusted and --date-format apply to --csv files`);
+  }
+  if (values.csv !== undefined) {
     const symbol = values.symbols !== undefined
       ? values.symbols.split(",")[0]!.trim().toUpperCase()
       : undefined;
-    let bars: BarsLike = await readCsvBars(values.csv, symbol ? { symbol } : {});
+    const dateFormat = values["date-format"];
+    if (
+      dateFormat !== undefined && !["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"].includes(dateFormat)
+    ) {
+      throw new ConfigError(
+        `Invalid --date-format "${dateFormat}": expected YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY`,
+      );
+    }
+    let bars: BarsLike = await readCsvBars(values.csv, {
+      ...(symbol ? { symbol } : {}),
+      adjusted: values.adjusted ?? false,
+      dateFormat: dateFormat as CsvDateFormat | undefined,
+      onNote: (note) => console.error(`note: ${note}`),
+    });
     if (start > -Infinity || end < Infinity) bars = sliceDates(bars, start, end);
     if (bars.length === 0) throw new ConfigError(`No bars in "${values.csv}" from ${span}`);
     return { bars, source: values.csv };
   }
   const { openLake } = await dynamicImport<typeof import("../lake/lake.ts")>("../lake/lake.ts");
-  const lake = await openLake(values.lake);
+  const engine = values.engine;
+  if (engine !== undefined && engine !== "wasm" && engine !== "native") {
+    throw new ConfigError(`Unknown engine "${engine}": expected wasm or native`);
+  }
+  const lake = await openLake(values.lake, engine ? { engine } : {});
   try {
     // The lake's symbol list costs a scan of every file: it is read only to explain
     // a symbol that came back without bars.
@@ -288,48 +323,15 @@ async function loadBars(values: Values): Promise<Loaded> {
   }
 }
 
-function fmtNumber(key: string, v: number | string): string {
-  if (typeof v === "string") return v;
-  if (v !== v) return "NaN";
-  if (!Number.isFinite(v)) return String(v);
-  if (key.includes("Duration")) return `${Number.isInteger(v) ? v : v.toFixed(1)} days`;
-  if (key === "# Trades") return String(v);
-  if (key.includes("[$]")) return v.toFixed(2);
-  return Math.abs(v) >= 1e4
-    ? v.toFixed(2)
-    : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-
-function statsTable(stats: Stats): string {
-  const width = Math.max(...STAT_KEYS.map((k) => k.length));
-  return STAT_KEYS.map((k) => `${k.padEnd(width)}  ${fmtNumber(k, stats[k])}`).join("\n");
-}
-
-/** The JSON report; NaN and ±Infinity become `null` (what `JSON.stringify` writes for them). */
+/** The JSON report: the run's own, plus the sweep when there was one. */
 function jsonReport(r: BacktestResult, extra: Record<string, unknown> = {}): string {
-  const dates = r.dates;
-  return JSON.stringify({
-    strategy: r.strategy,
-    params: r.params,
-    stats: r.stats,
-    trades: [...r.trades, ...r.openTrades],
-    equity: Array.from(r.equity, (equity, i) => ({ date: formatDate(dates[i]!), equity })),
-    ...extra,
-  });
+  return JSON.stringify({ ...r.toJSON(), ...extra });
 }
 
 /** Writes a line to stdout in one buffer (far cheaper than console.log for a large report). */
 function printLine(text: string): void {
   const bytes = new TextEncoder().encode(text + "\n");
   for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
-}
-
-function describe(r: BacktestResult, bars: BarsLike): string {
-  const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(", ");
-  const syms = bars.symbols();
-  return `${r.strategy}(${params}) on ${syms.slice(0, 6).join(", ")}${
-    syms.length > 6 ? ` and ${syms.length - 6} more` : ""
-  }`;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -370,16 +372,22 @@ async function main(args: string[]): Promise<number> {
   const Strat = await loadStrategy(values.strategy ?? "ma-crossover");
   const params = values.params !== undefined ? parseParams(values.params) : {};
   const grid = values.sweep !== undefined ? parseGrid(values.sweep) : undefined;
+  // Parameters and sweep specs are checked before any bars load (a lake takes seconds).
+  const probe = new Strat();
+  const name = strategyName(Strat);
+  if (grid) combinations(name, probe, grid, params);
+  else mergeParams(name, probe.params, params, (q) => probe.validate(q));
   const { bars, benchmark } = await loadBars(values);
   if (benchmark) options.benchmark = benchmark;
+  const bt = new Backtest(bars, Strat, options);
 
   let result: BacktestResult;
   let swept: SweepResult | undefined;
   if (grid) {
     const progress = !values.json && Deno.stderr.isTerminal();
     const enc = new TextEncoder();
-    swept = await sweep(bars, Strat, grid, {
-      ...options,
+    swept = await bt.optimize({
+      grid,
       params,
       maximize,
       workers,
@@ -390,8 +398,9 @@ async function main(args: string[]): Promise<number> {
     if (progress) Deno.stderr.writeSync(enc.encode("\r\x1b[K"));
     result = swept.best;
   } else {
-    result = runBacktest(bars, Strat, { ...options, params });
+    result = bt.run(params);
   }
+  for (const note of result.notes) console.error(`note: ${note}`);
 
   const extra = swept
     ? {
@@ -415,9 +424,9 @@ async function main(args: string[]): Promise<number> {
     printLine(jsonReport(result, extra));
     return 0;
   }
-  console.log(describe(result, bars) + (benchmark ? `, benchmark ${benchmark.symbol}` : ""));
+  console.log(result.title + (benchmark ? `, benchmark ${benchmark.symbol}` : ""));
   console.log("");
-  console.log(statsTable(result.stats));
+  console.log(statsText(result.stats));
   if (swept) {
     const keys = Object.keys(grid!);
     const top = swept.sortBy(maximize).slice(0, 10);
@@ -426,14 +435,14 @@ async function main(args: string[]): Promise<number> {
       `Sweep: ${swept.rows.length} runs (${swept.skipped} skipped by the constraint), top 10 by ${maximize}:`,
     );
     const cols = [...keys, maximize, "Return [%]", "Max. Drawdown [%]", "# Trades"] as string[];
-    console.log(formatRows(
-      cols,
-      top.map((r) =>
-        cols.map((c) =>
-          keys.includes(c) ? String(r.params[c]) : fmtNumber(c, r.stats[c as NumericStatKey])
-        )
-      ),
-    ));
+    const cells = cols.map((c) =>
+      alignDecimals(
+        top.map((r) =>
+          keys.includes(c) ? String(r.params[c]) : statValue(c, r.stats[c as NumericStatKey])
+        ),
+      )
+    );
+    console.log(formatRows(cols, top.map((_, k) => cols.map((_, j) => cells[j]![k]!))));
   }
   if (values.out !== undefined) console.log(`\nReport written to ${values.out}`);
   return 0;

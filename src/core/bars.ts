@@ -111,6 +111,7 @@ function columnAsDays(vector: Vector): Int32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Bars } from "./bars.ts";
  * const bars = Bars.fromColumns({
  *   symbol: "BHP.AX",
@@ -118,8 +119,8 @@ function columnAsDays(vector: Vector): Int32Array {
  *   open: [38.1, 38.5], high: [38.9, 38.7], low: [38.0, 38.2], close: [38.6, 38.3],
  *   volume: [5_000_000, 4_200_000],
  * });
- * console.assert(bars.length === 2 && bars.close[1] === 38.3);
- * console.assert(bars.symbols()[0] === "BHP.AX");
+ * assert.ok(bars.length === 2 && bars.close[1] === 38.3);
+ * assert.ok(bars.symbols()[0] === "BHP.AX");
  * ```
  */
 export class Bars {

@@ -34,8 +34,9 @@ export interface CalendarCoverage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CALENDAR_COVERAGE } from "./calendar.ts";
- * console.assert(CALENDAR_COVERAGE.start === "2015-01-01");
+ * assert.ok(CALENDAR_COVERAGE.start === "2015-01-01");
  * ```
  */
 export const CALENDAR_COVERAGE: CalendarCoverage = Object.freeze({
@@ -61,9 +62,10 @@ function toDay(day: number | string, what: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isCalendarCovered } from "./calendar.ts";
  * import { parseDate } from "./dates.ts";
- * console.assert(!isCalendarCovered(parseDate("2010-06-14")));
+ * assert.ok(!isCalendarCovered(parseDate("2010-06-14")));
  * ```
  */
 export function isCalendarCovered(day: number): boolean {
@@ -81,10 +83,11 @@ export function isCalendarCovered(day: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isTradingDay } from "./calendar.ts";
  * import { parseDate } from "./dates.ts";
- * console.assert(!isTradingDay(parseDate("2022-09-22"))); // National Day of Mourning
- * console.assert(isTradingDay(parseDate("2022-09-23")));
+ * assert.ok(!isTradingDay(parseDate("2022-09-22"))); // National Day of Mourning
+ * assert.ok(isTradingDay(parseDate("2022-09-23")));
  * ```
  */
 export function isTradingDay(day: number): boolean {
@@ -101,10 +104,11 @@ export function isTradingDay(day: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { holidayName } from "./calendar.ts";
  * import { parseDate } from "./dates.ts";
- * console.assert(holidayName(parseDate("2016-03-25")) === "Good Friday");
- * console.assert(holidayName(parseDate("2016-03-24")) === undefined);
+ * assert.ok(holidayName(parseDate("2016-03-25")) === "Good Friday");
+ * assert.ok(holidayName(parseDate("2016-03-24")) === undefined);
  * ```
  */
 export function holidayName(day: number): string | undefined {
@@ -122,9 +126,10 @@ export function holidayName(day: number): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tradingDays } from "./calendar.ts";
  * // Easter 2016: Good Friday 25 Mar and Easter Monday 28 Mar are closed.
- * console.assert(tradingDays("2016-03-24", "2016-03-29").length === 2);
+ * assert.ok(tradingDays("2016-03-24", "2016-03-29").length === 2);
  * ```
  */
 export function tradingDays(start: number | string, end: number | string): Int32Array {
@@ -145,9 +150,10 @@ export function tradingDays(start: number | string, end: number | string): Int32
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nextTradingDay } from "./calendar.ts";
  * import { formatDate } from "./dates.ts";
- * console.assert(formatDate(nextTradingDay("2016-03-25")) === "2016-03-29");
+ * assert.ok(formatDate(nextTradingDay("2016-03-25")) === "2016-03-29");
  * ```
  */
 export function nextTradingDay(day: number | string): number {
@@ -166,8 +172,9 @@ export function nextTradingDay(day: number | string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { holidaysBetween } from "./calendar.ts";
- * console.assert(holidaysBetween("2022-01-01", "2022-12-31").length === 9);
+ * assert.ok(holidaysBetween("2022-01-01", "2022-12-31").length === 9);
  * ```
  */
 export function holidaysBetween(

@@ -28,8 +28,9 @@ export interface DateRange {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDate } from "./dates.ts";
- * console.assert(parseDate("1970-01-02") === 1);
+ * assert.ok(parseDate("1970-01-02") === 1);
  * ```
  */
 export function parseDate(text: string): number {
@@ -64,8 +65,9 @@ function daysInMonth(year: number, month: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDate } from "./dates.ts";
- * console.assert(formatDate(18_337) === "2020-03-16");
+ * assert.ok(formatDate(18_337) === "2020-03-16");
  * ```
  */
 export function formatDate(day: number): string {
@@ -107,8 +109,9 @@ const MONTH_DAY = Array.from(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { yearOf } from "./dates.ts";
- * console.assert(yearOf(18_337) === 2020);
+ * assert.ok(yearOf(18_337) === 2020);
  * ```
  */
 export function yearOf(day: number): number {
@@ -123,8 +126,9 @@ export function yearOf(day: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { weekdayOf, parseDate } from "./dates.ts";
- * console.assert(weekdayOf(parseDate("2020-03-16")) === 1); // a Monday
+ * assert.ok(weekdayOf(parseDate("2020-03-16")) === 1); // a Monday
  * ```
  */
 export function weekdayOf(day: number): number {
@@ -140,9 +144,10 @@ export function weekdayOf(day: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveRange } from "./dates.ts";
  * const [s, e] = resolveRange({ start: "2020-01-01" });
- * console.assert(s === 18_262 && e === Infinity);
+ * assert.ok(s === 18_262 && e === Infinity);
  * ```
  */
 export function resolveRange(range: DateRange = {}): [number, number] {

@@ -18,11 +18,12 @@ export interface AsxlabErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LakeError } from "./errors.ts";
  * const err = new LakeError('Cannot read "ohlcv/year=2020/part-0.parquet": not a Parquet file', {
  *   key: "ohlcv/year=2020/part-0.parquet",
  * });
- * console.assert(err.key === "ohlcv/year=2020/part-0.parquet");
+ * assert.ok(err.key === "ohlcv/year=2020/part-0.parquet");
  * ```
  */
 export class LakeError extends Error {
@@ -62,9 +63,10 @@ export type LakeErrorCode =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError } from "./errors.ts";
  * const err = new ConfigError('Unknown flag "--fsat": did you mean "--fast"?');
- * console.assert(err.name === "ConfigError");
+ * assert.ok(err.name === "ConfigError");
  * ```
  */
 export class ConfigError extends Error {
@@ -83,9 +85,10 @@ export class ConfigError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FetchError } from "./errors.ts";
  * const err = new FetchError('Cannot fetch "BHP.AX": HTTP 429', { symbol: "BHP.AX", status: 429 });
- * console.assert(err.status === 429);
+ * assert.ok(err.status === 429);
  * ```
  */
 export class FetchError extends Error {

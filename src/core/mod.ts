@@ -1,5 +1,6 @@
 /**
- * Shared types: `Bars`, dates, symbols and the typed errors.
+ * Shared types: `Bars` (Arrow-backed) and `PlainBars` (typed arrays, e.g. from
+ * a CSV), dates, symbols, the ASX calendar, synthetic bars and the typed errors.
  *
  * @module
  */
@@ -8,5 +9,7 @@ export * from "./dates.ts";
 export * from "./errors.ts";
 export * from "./symbol.ts";
 export * from "./calendar.ts";
-export * from "./ohlcv_columns.ts";
+export type { OhlcvColumns } from "./ohlcv_columns.ts";
 export * from "./synthetic.ts";
+export * from "./plain_bars.ts";
+export { type CsvBarsOptions, type CsvDateFormat, parseCsvBars, readCsvBars } from "./csv_bars.ts";

@@ -38,8 +38,9 @@ export const OHLCV_NUMERIC = ["open", "high", "low", "close", "volume", "adjuste
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allocOhlcv } from "./ohlcv_columns.ts";
- * console.assert(allocOhlcv(3).close.length === 3);
+ * assert.ok(allocOhlcv(3).close.length === 3);
  * ```
  */
 export function allocOhlcv(n: number): OhlcvColumns {
@@ -67,8 +68,9 @@ export function allocOhlcv(n: number): OhlcvColumns {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allocOhlcv, ohlcvLength } from "./ohlcv_columns.ts";
- * console.assert(ohlcvLength(allocOhlcv(2)) === 2);
+ * assert.ok(ohlcvLength(allocOhlcv(2)) === 2);
  * ```
  */
 export function ohlcvLength(columns: OhlcvColumns): number {
@@ -94,9 +96,10 @@ export function ohlcvLength(columns: OhlcvColumns): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allocOhlcv, takeOhlcv } from "./ohlcv_columns.ts";
  * const c = allocOhlcv(3); c.close.set([1, 2, 3]);
- * console.assert(takeOhlcv(c, Int32Array.of(2, 0)).close[0] === 3);
+ * assert.ok(takeOhlcv(c, Int32Array.of(2, 0)).close[0] === 3);
  * ```
  */
 export function takeOhlcv(columns: OhlcvColumns, index: ArrayLike<number>): OhlcvColumns {
@@ -126,8 +129,9 @@ export function takeOhlcv(columns: OhlcvColumns, index: ArrayLike<number>): Ohlc
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allocOhlcv, concatOhlcv } from "./ohlcv_columns.ts";
- * console.assert(concatOhlcv([allocOhlcv(2), allocOhlcv(3)]).date.length === 5);
+ * assert.ok(concatOhlcv([allocOhlcv(2), allocOhlcv(3)]).date.length === 5);
  * ```
  */
 export function concatOhlcv(parts: readonly OhlcvColumns[]): OhlcvColumns {

@@ -18,8 +18,9 @@ export const SYMBOL_PATTERN: RegExp = /^\^?[A-Z0-9.\-]{1,12}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateSymbol } from "./symbol.ts";
- * console.assert(validateSymbol("^AXJO") === "^AXJO");
+ * assert.ok(validateSymbol("^AXJO") === "^AXJO");
  * ```
  */
 export function validateSymbol(symbol: string): string {
@@ -41,9 +42,10 @@ export function validateSymbol(symbol: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toYahooSymbol } from "./symbol.ts";
- * console.assert(toYahooSymbol("cba") === "CBA.AX");
- * console.assert(toYahooSymbol("^AXJO") === "^AXJO");
+ * assert.ok(toYahooSymbol("cba") === "CBA.AX");
+ * assert.ok(toYahooSymbol("^AXJO") === "^AXJO");
  * ```
  */
 export function toYahooSymbol(code: string): string {

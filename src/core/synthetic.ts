@@ -97,8 +97,9 @@ export interface SyntheticMarket {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { syntheticSymbolNames } from "./synthetic.ts";
- * console.assert(syntheticSymbolNames(2).join() === "S0001.AX,S0002.AX");
+ * assert.ok(syntheticSymbolNames(2).join() === "S0001.AX,S0002.AX");
  * ```
  */
 export function syntheticSymbolNames(count: number): string[] {
@@ -121,8 +122,9 @@ export function syntheticSymbolNames(count: number): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { syntheticDates } from "./synthetic.ts";
- * console.assert(syntheticDates("2016-03-25", 1)[0] === 16_889); // 2016-03-29, after Easter
+ * assert.ok(syntheticDates("2016-03-25", 1)[0] === 16_889); // 2016-03-29, after Easter
  * ```
  */
 export function syntheticDates(start: string, days: number): Int32Array {
@@ -375,12 +377,13 @@ function generateSymbol(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { syntheticSymbolChunks } from "./synthetic.ts";
  * let rows = 0;
  * for (const chunk of syntheticSymbolChunks({ symbols: 3, start: "2020-01-01", days: 50, seed: 7 })) {
  *   rows += chunk.columns.date.length;
  * }
- * console.assert(rows > 0 && rows <= 150);
+ * assert.ok(rows > 0 && rows <= 150);
  * ```
  */
 export function* syntheticSymbolChunks(
@@ -399,11 +402,12 @@ export function* syntheticSymbolChunks(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { syntheticBars } from "./synthetic.ts";
  * const a = syntheticBars({ symbols: 2, start: "2020-01-01", days: 20, seed: 1 });
  * const b = syntheticBars({ symbols: 2, start: "2020-01-01", days: 20, seed: 1 });
- * console.assert(a.columns.close.every((x, i) => x === b.columns.close[i]));
- * console.assert(a.columns.symbol[0] === "S0001.AX");
+ * assert.ok(a.columns.close.every((x, i) => x === b.columns.close[i]));
+ * assert.ok(a.columns.symbol[0] === "S0001.AX");
  * ```
  */
 export function syntheticBars(options: SyntheticOptions): SyntheticMarket {

@@ -71,6 +71,7 @@ export const SEED_INDICATORS: readonly IndicatorSpec[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Bars } from "../core/bars.ts";
  * import { addIndicators } from "./add_indicators.ts";
  * import { sma } from "./sma.ts";
@@ -82,9 +83,9 @@ export const SEED_INDICATORS: readonly IndicatorSpec[] = [
  *   volume: closes.map(() => 1000),
  * });
  * const out = addIndicators(bars);
- * console.assert(Number.isNaN(out.column("sma_50")[48]) && !Number.isNaN(out.column("sma_50")[49]));
+ * assert.ok(Number.isNaN(out.column("sma_50")[48]) && !Number.isNaN(out.column("sma_50")[49]));
  * const custom = addIndicators(bars, [{ column: "sma_5", compute: (p) => sma(p.close, 5) }]);
- * console.assert(custom.column("sma_5")[4] === sma(closes, 5)[4]);
+ * assert.ok(custom.column("sma_5")[4] === sma(closes, 5)[4]);
  * ```
  */
 export function addIndicators(

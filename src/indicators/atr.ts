@@ -32,10 +32,11 @@ import { trueRangeOf } from "./true_range.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { atr } from "./atr.ts";
  * // true ranges from bar 1: 2, 4, 1 → seed (2+4)/2 = 3, then (3*1 + 1)/2 = 2
  * const a = atr([10, 11, 14, 13], [9, 9, 10, 12], [10, 10, 13, 12.5], 2);
- * console.assert(Number.isNaN(a[1]) && a[2] === 3 && a[3] === 2);
+ * assert.ok(Number.isNaN(a[1]) && a[2] === 3 && a[3] === 2);
  * ```
  */
 export function atr(
@@ -99,11 +100,12 @@ export function atr(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ATR } from "./atr.ts";
  * const a = new ATR(2);
  * a.add({ high: 10, low: 9, close: 10 });
  * a.add({ high: 11, low: 9, close: 10 });
- * console.assert(a.add({ high: 14, low: 10, close: 13 }) === 3);
+ * assert.ok(a.add({ high: 14, low: 10, close: 13 }) === 3);
  * ```
  */
 export class ATR extends StreamingIndicator<BarInput, number> {

@@ -45,10 +45,11 @@ function checkDevs(stdDevs: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bollinger } from "./bollinger.ts";
  * // window [1, 3]: mean 2, population σ 1
  * const b = bollinger([1, 3], 2, 2);
- * console.assert(b.middle[1] === 2 && b.upper[1] === 4 && b.lower[1] === 0);
+ * assert.ok(b.middle[1] === 2 && b.upper[1] === 4 && b.lower[1] === 0);
  * ```
  */
 export function bollinger(
@@ -98,10 +99,11 @@ export function bollinger(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Bollinger } from "./bollinger.ts";
  * const b = new Bollinger(2, 2);
  * b.add(1);
- * console.assert(b.add(3)!.upper === 4);
+ * assert.ok(b.add(3)!.upper === 4);
  * ```
  */
 export class Bollinger extends StreamingIndicator<number, BollingerResult<number>> {

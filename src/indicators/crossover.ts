@@ -17,9 +17,10 @@ import { outputBuffer, sameLength, type Series, StreamingIndicator } from "./ind
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crossover } from "./crossover.ts";
- * console.assert(crossover([1, 3], [2, 2], 1) && !crossover([1, 3], [2, 2], 0));
- * console.assert(crossover([25, 35], 30, 1));
+ * assert.ok(crossover([1, 3], [2, 2], 1) && !crossover([1, 3], [2, 2], 0));
+ * assert.ok(crossover([25, 35], 30, 1));
  * ```
  */
 export function crossover(a: Series, b: Series | number, i: number): boolean {
@@ -39,8 +40,9 @@ export function crossover(a: Series, b: Series | number, i: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crossunder } from "./crossover.ts";
- * console.assert(crossunder([3, 1], [2, 2], 1));
+ * assert.ok(crossunder([3, 1], [2, 2], 1));
  * ```
  */
 export function crossunder(a: Series, b: Series | number, i: number): boolean {
@@ -63,8 +65,9 @@ export function crossunder(a: Series, b: Series | number, i: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crosses } from "./crossover.ts";
- * console.assert(crosses([1, 3, 1], 2).join() === "NaN,1,-1");
+ * assert.ok(crosses([1, 3, 1], 2).join() === "NaN,1,-1");
  * ```
  */
 export function crosses(a: Series, b: Series | number, out?: Float64Array): Float64Array {
@@ -109,10 +112,11 @@ export interface CrossInput {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Cross } from "./crossover.ts";
  * const c = new Cross();
  * c.add({ a: 1, b: 2 });
- * console.assert(c.add({ a: 3, b: 2 }) === 1);
+ * assert.ok(c.add({ a: 3, b: 2 }) === 1);
  * ```
  */
 export class Cross extends StreamingIndicator<CrossInput, number> {

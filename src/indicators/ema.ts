@@ -22,9 +22,10 @@ import { checkPeriod, outputBuffer, type Series, StreamingIndicator } from "./in
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ema } from "./ema.ts";
  * const e = ema([1, 2, 3, 4], 3); // seed (1+2+3)/3 = 2, then (4-2)*0.5+2 = 3
- * console.assert(Number.isNaN(e[1]) && e[2] === 2 && e[3] === 3);
+ * assert.ok(Number.isNaN(e[1]) && e[2] === 2 && e[3] === 3);
  * ```
  */
 export function ema(values: Series, period: number, out?: Float64Array): Float64Array {
@@ -65,10 +66,11 @@ export function ema(values: Series, period: number, out?: Float64Array): Float64
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EMA } from "./ema.ts";
  * const e = new EMA(3);
  * [1, 2, 3, 4].forEach((v) => e.add(v));
- * console.assert(e.getResult() === 3);
+ * assert.ok(e.getResult() === 3);
  * ```
  */
 export class EMA extends StreamingIndicator<number, number> {

@@ -50,11 +50,12 @@ export type Series = Float64Array | ArrayLike<number>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SMA } from "./sma.ts";
  * const s = new SMA(2);
  * s.add(1);                  // null: warming up
- * console.assert(s.add(3) === 2 && s.isStable);
- * console.assert(s.replace(5) === 3); // the current bar revised from 3 to 5
+ * assert.ok(s.add(3) === 2 && s.isStable);
+ * assert.ok(s.replace(5) === 3); // the current bar revised from 3 to 5
  * ```
  */
 export interface Indicator<In = number, Out = number> {
@@ -93,6 +94,7 @@ export interface Indicator<In = number, Out = number> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { StreamingIndicator } from "./indicator.ts";
  * // the running sum of every value: a minimal subclass
  * class Total extends StreamingIndicator<number, number> {
@@ -107,7 +109,7 @@ export interface Indicator<In = number, Out = number> {
  * const t = new Total();
  * t.add(1);
  * t.add(2);
- * console.assert(t.replace(5) === 6); // 1 + 5
+ * assert.ok(t.replace(5) === 6); // 1 + 5
  * ```
  */
 export abstract class StreamingIndicator<In, Out> implements Indicator<In, Out> {
@@ -179,8 +181,9 @@ export abstract class StreamingIndicator<In, Out> implements Indicator<In, Out> 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkPeriod } from "./indicator.ts";
- * console.assert(checkPeriod("period", 14) === 14);
+ * assert.ok(checkPeriod("period", 14) === 14);
  * ```
  */
 export function checkPeriod(name: string, value: number, min = 1): number {
@@ -200,8 +203,9 @@ export function checkPeriod(name: string, value: number, min = 1): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { outputBuffer } from "./indicator.ts";
- * console.assert(outputBuffer(3).length === 3);
+ * assert.ok(outputBuffer(3).length === 3);
  * ```
  */
 export function outputBuffer(n: number, out?: Float64Array): Float64Array {
@@ -222,8 +226,9 @@ export function outputBuffer(n: number, out?: Float64Array): Float64Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sameLength } from "./indicator.ts";
- * console.assert(sameLength(["high", "low"], [[1, 2], [0, 1]]) === 2);
+ * assert.ok(sameLength(["high", "low"], [[1, 2], [0, 1]]) === 2);
  * ```
  */
 export function sameLength(names: readonly string[], series: readonly Series[]): number {
@@ -252,13 +257,14 @@ export function sameLength(names: readonly string[], series: readonly Series[]):
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runIndicator } from "./indicator.ts";
  * import { SMA, sma } from "./sma.ts";
  * import { MACD, macd } from "./macd.ts";
  * const closes = Array.from({ length: 50 }, (_, i) => 10 + Math.sin(i));
- * console.assert(runIndicator(new SMA(2), closes).join() === sma(closes, 2).join());
+ * assert.ok(runIndicator(new SMA(2), closes).join() === sma(closes, 2).join());
  * const m = runIndicator(new MACD(), closes, ["macd", "signal"]);
- * console.assert(m.signal.join() === macd(closes).signal.join());
+ * assert.ok(m.signal.join() === macd(closes).signal.join());
  * ```
  */
 export function runIndicator<In>(

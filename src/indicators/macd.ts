@@ -45,11 +45,12 @@ function checkMacd(fast: number, slow: number, signal: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { macd } from "./macd.ts";
  * const closes = Array.from({ length: 40 }, (_, i) => 100 + i); // a straight line
  * const m = macd(closes);
- * console.assert(Number.isNaN(m.macd[32]) && m.macd[33]! > 0);
- * console.assert(Math.abs(m.histogram[39]!) < 1e-9); // on a line the MACD is constant
+ * assert.ok(Number.isNaN(m.macd[32]) && m.macd[33]! > 0);
+ * assert.ok(Math.abs(m.histogram[39]!) < 1e-9); // on a line the MACD is constant
  * ```
  */
 export function macd(
@@ -130,10 +131,11 @@ export function macd(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MACD } from "./macd.ts";
  * const m = new MACD(2, 3, 2);
  * [1, 2, 3].forEach((v) => m.add(v));
- * console.assert(m.add(4)!.macd === 0.5 && m.warmup === 4);
+ * assert.ok(m.add(4)!.macd === 0.5 && m.warmup === 4);
  * ```
  */
 export class MACD extends StreamingIndicator<number, MacdResult<number>> {

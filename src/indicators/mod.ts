@@ -16,6 +16,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { atr, ATR, type BarInput, ema, EMA, type Indicator } from "./mod.ts";
  *
  * interface Keltner { upper: number; middle: number; lower: number }
@@ -63,12 +64,20 @@
  * for (let i = 0; i < close.length; i++) {
  *   last = stream.add({ high: high[i]!, low: low[i]!, close: close[i]! });
  * }
- * console.assert(last!.upper === batch.upper[4] && stream.warmup === 3);
+ * assert.ok(last!.upper === batch.upper[4] && stream.warmup === 3);
  * ```
  *
  * @module
  */
-export * from "./indicator.ts";
+export {
+  type BarInput,
+  checkPeriod,
+  type Indicator,
+  runIndicator,
+  sameLength,
+  type Series,
+  StreamingIndicator,
+} from "./indicator.ts";
 export * from "./sma.ts";
 export * from "./ema.ts";
 export * from "./rsi.ts";

@@ -26,8 +26,9 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { obv } from "./obv.ts";
- * console.assert(obv([10, 11, 10.5, 10.5], [100, 50, 30, 20]).join() === "100,150,120,120");
+ * assert.ok(obv([10, 11, 10.5, 10.5], [100, 50, 30, 20]).join() === "100,150,120,120");
  * ```
  */
 export function obv(close: Series, volume: Series, out?: Float64Array): Float64Array {
@@ -60,10 +61,11 @@ export function obv(close: Series, volume: Series, out?: Float64Array): Float64A
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OBV } from "./obv.ts";
  * const o = new OBV();
  * o.add({ high: 10, low: 10, close: 10, volume: 100 });
- * console.assert(o.add({ high: 11, low: 11, close: 11, volume: 50 }) === 150);
+ * assert.ok(o.add({ high: 11, low: 11, close: 11, volume: 50 }) === 150);
  * ```
  */
 export class OBV extends StreamingIndicator<BarInput, number> {

@@ -63,6 +63,7 @@ function groupKey(rule: ResampleRule): (day: number, k: number) => number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Bars } from "../core/bars.ts";
  * import { resample } from "./resample.ts";
  * const daily = Bars.fromColumns({
@@ -72,9 +73,9 @@ function groupKey(rule: ResampleRule): (day: number, k: number) => number {
  *   volume: [100, 200, 300],
  * });
  * const weekly = resample(daily, "weekly");
- * console.assert(weekly.length === 2);
- * console.assert(weekly.dateStrings()[0] === "2024-03-05" && weekly.high[0] === 13);
- * console.assert(weekly.open[0] === 10 && weekly.close[0] === 12 && weekly.volume[0] === 300);
+ * assert.ok(weekly.length === 2);
+ * assert.ok(weekly.dateStrings()[0] === "2024-03-05" && weekly.high[0] === 13);
+ * assert.ok(weekly.open[0] === 10 && weekly.close[0] === 12 && weekly.volume[0] === 300);
  * ```
  */
 export function resample(bars: Bars, rule: ResampleRule, options: ResampleOptions = {}): Bars {

@@ -16,9 +16,10 @@ import { outputBuffer, type Series, StreamingIndicator } from "./indicator.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { returns } from "./returns.ts";
  * const r = returns([100, 110, 99]);
- * console.assert(Number.isNaN(r[0]) && Math.abs(r[1]! - 0.1) < 1e-15 && Math.abs(r[2]! + 0.1) < 1e-15);
+ * assert.ok(Number.isNaN(r[0]) && Math.abs(r[1]! - 0.1) < 1e-15 && Math.abs(r[2]! + 0.1) < 1e-15);
  * ```
  */
 export function returns(values: Series, out?: Float64Array): Float64Array {
@@ -43,8 +44,9 @@ export function returns(values: Series, out?: Float64Array): Float64Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logReturns } from "./returns.ts";
- * console.assert(logReturns([1, Math.E])[1] === 1);
+ * assert.ok(logReturns([1, Math.E])[1] === 1);
  * ```
  */
 export function logReturns(values: Series, out?: Float64Array): Float64Array {
@@ -65,10 +67,11 @@ export function logReturns(values: Series, out?: Float64Array): Float64Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Returns } from "./returns.ts";
  * const r = new Returns();
  * r.add(100);
- * console.assert(r.add(125) === 0.25);
+ * assert.ok(r.add(125) === 0.25);
  * ```
  */
 export class Returns extends StreamingIndicator<number, number> {
@@ -107,10 +110,11 @@ export class Returns extends StreamingIndicator<number, number> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LogReturns } from "./returns.ts";
  * const r = new LogReturns();
  * r.add(1);
- * console.assert(r.add(Math.E) === 1);
+ * assert.ok(r.add(Math.E) === 1);
  * ```
  */
 export class LogReturns extends Returns {

@@ -20,9 +20,10 @@ import { checkPeriod, outputBuffer, type Series, StreamingIndicator } from "./in
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rollingMax } from "./rolling_max.ts";
  * const m = rollingMax([1, 3, 2, 0], 2);
- * console.assert(Number.isNaN(m[0]) && m[1] === 3 && m[2] === 3 && m[3] === 2);
+ * assert.ok(Number.isNaN(m[0]) && m[1] === 3 && m[2] === 3 && m[3] === 2);
  * ```
  */
 export function rollingMax(values: Series, period: number, out?: Float64Array): Float64Array {
@@ -67,10 +68,11 @@ export function rollingMax(values: Series, period: number, out?: Float64Array): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RollingMax } from "./rolling_max.ts";
  * const m = new RollingMax(2);
  * [1, 3, 2].forEach((v) => m.add(v));
- * console.assert(m.getResult() === 3);
+ * assert.ok(m.getResult() === 3);
  * ```
  */
 export class RollingMax extends StreamingIndicator<number, number> {

@@ -20,9 +20,10 @@ import { checkPeriod, outputBuffer, type Series, StreamingIndicator } from "./in
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rollingMin } from "./rolling_min.ts";
  * const m = rollingMin([1, 3, 2, 0], 2);
- * console.assert(Number.isNaN(m[0]) && m[1] === 1 && m[2] === 2 && m[3] === 0);
+ * assert.ok(Number.isNaN(m[0]) && m[1] === 1 && m[2] === 2 && m[3] === 0);
  * ```
  */
 export function rollingMin(values: Series, period: number, out?: Float64Array): Float64Array {
@@ -67,10 +68,11 @@ export function rollingMin(values: Series, period: number, out?: Float64Array): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RollingMin } from "./rolling_min.ts";
  * const m = new RollingMin(2);
  * [1, 3, 2].forEach((v) => m.add(v));
- * console.assert(m.getResult() === 2);
+ * assert.ok(m.getResult() === 2);
  * ```
  */
 export class RollingMin extends StreamingIndicator<number, number> {

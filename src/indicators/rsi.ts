@@ -27,10 +27,11 @@ const EPSILON = 1e-14;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rsi } from "./rsi.ts";
  * // changes +1, -1: gain 0.5, loss 0.5 → 50; then +2: gain (0.5+2)/2, loss 0.5/2 → 83.33…
  * const r = rsi([10, 11, 10, 12], 2);
- * console.assert(Number.isNaN(r[1]) && r[2] === 50 && Math.abs(r[3]! - 250 / 3) < 1e-12);
+ * assert.ok(Number.isNaN(r[1]) && r[2] === 50 && Math.abs(r[3]! - 250 / 3) < 1e-12);
  * ```
  */
 export function rsi(values: Series, period = 14, out?: Float64Array): Float64Array {
@@ -87,10 +88,11 @@ export function rsi(values: Series, period = 14, out?: Float64Array): Float64Arr
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RSI } from "./rsi.ts";
  * const r = new RSI(2);
  * [10, 11, 10].forEach((v) => r.add(v));
- * console.assert(r.getResult() === 50 && r.warmup === 3);
+ * assert.ok(r.getResult() === 50 && r.warmup === 3);
  * ```
  */
 export class RSI extends StreamingIndicator<number, number> {

@@ -21,9 +21,10 @@ import { checkPeriod, outputBuffer, type Series, StreamingIndicator } from "./in
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sma } from "./sma.ts";
  * const s = sma([1, 2, 3, 4], 2);
- * console.assert(Number.isNaN(s[0]) && s[1] === 1.5 && s[3] === 3.5);
+ * assert.ok(Number.isNaN(s[0]) && s[1] === 1.5 && s[3] === 3.5);
  * ```
  */
 export function sma(values: Series, period: number, out?: Float64Array): Float64Array {
@@ -58,10 +59,11 @@ export function sma(values: Series, period: number, out?: Float64Array): Float64
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SMA } from "./sma.ts";
  * const s = new SMA(3);
  * [1, 2, 3].forEach((v) => s.add(v));
- * console.assert(s.getResult() === 2 && s.warmup === 3);
+ * assert.ok(s.getResult() === 2 && s.warmup === 3);
  * ```
  */
 export class SMA extends StreamingIndicator<number, number> {

@@ -49,10 +49,11 @@ function checkStoch(kPeriod: number, kSlowing: number, dPeriod: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stochastic } from "./stochastic.ts";
  * // 2-bar window at bar 1: lowest 8, highest 12, close 11 → fast %K = 3 / 0.04 = 75
  * const s = stochastic([10, 12], [8, 9], [9, 11], 2, 1, 1);
- * console.assert(Number.isNaN(s.k[0]) && s.k[1] === 75 && s.d[1] === 75);
+ * assert.ok(Number.isNaN(s.k[0]) && s.k[1] === 75 && s.d[1] === 75);
  * ```
  */
 export function stochastic(
@@ -139,10 +140,11 @@ export function stochastic(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Stochastic } from "./stochastic.ts";
  * const s = new Stochastic(2, 1, 1);
  * s.add({ high: 10, low: 8, close: 9 });
- * console.assert(s.add({ high: 12, low: 9, close: 11 })!.k === 75);
+ * assert.ok(s.add({ high: 12, low: 9, close: 11 })!.k === 75);
  * ```
  */
 export class Stochastic extends StreamingIndicator<BarInput, StochasticResult<number>> {

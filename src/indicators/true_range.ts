@@ -27,10 +27,11 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trueRange } from "./true_range.ts";
  * // bar 1 gaps up: |high 12 - prev close 9| = 3 beats high - low = 1
  * const tr = trueRange([10, 12], [8, 11], [9, 11.5]);
- * console.assert(Number.isNaN(tr[0]) && tr[1] === 3);
+ * assert.ok(Number.isNaN(tr[0]) && tr[1] === 3);
  * ```
  */
 export function trueRange(
@@ -66,8 +67,9 @@ export function trueRange(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trueRangeOf } from "./true_range.ts";
- * console.assert(trueRangeOf(12, 11, 9) === 3); // a gap up from 9
+ * assert.ok(trueRangeOf(12, 11, 9) === 3); // a gap up from 9
  * ```
  */
 export function trueRangeOf(h: number, l: number, prevClose: number): number {
@@ -84,10 +86,11 @@ export function trueRangeOf(h: number, l: number, prevClose: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TrueRange } from "./true_range.ts";
  * const tr = new TrueRange();
  * tr.add({ high: 10, low: 8, close: 9 });
- * console.assert(tr.add({ high: 12, low: 11, close: 11.5 }) === 3);
+ * assert.ok(tr.add({ high: 12, low: 11, close: 11.5 }) === 3);
  * ```
  */
 export class TrueRange extends StreamingIndicator<BarInput, number> {

@@ -36,11 +36,12 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { vwap } from "./vwap.ts";
  * // typical prices 10 and 13, volumes 100 and 300 → (1000 + 3900) / 400 = 12.25
  * const v = vwap([11, 14], [9, 12], [10, 13], [100, 300], 2);
- * console.assert(Number.isNaN(v[0]) && v[1] === 12.25);
- * console.assert(vwap([11, 14], [9, 12], [10, 13], [100, 300])[0] === 10); // cumulative
+ * assert.ok(Number.isNaN(v[0]) && v[1] === 12.25);
+ * assert.ok(vwap([11, 14], [9, 12], [10, 13], [100, 300])[0] === 10); // cumulative
  * ```
  */
 export function vwap(
@@ -89,10 +90,11 @@ export function vwap(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { VWAP } from "./vwap.ts";
  * const v = new VWAP(2);
  * v.add({ high: 11, low: 9, close: 10, volume: 100 });
- * console.assert(v.add({ high: 14, low: 12, close: 13, volume: 300 }) === 12.25);
+ * assert.ok(v.add({ high: 14, low: 12, close: 13, volume: 300 }) === 12.25);
  * ```
  */
 export class VWAP extends StreamingIndicator<BarInput, number> {

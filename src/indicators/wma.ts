@@ -22,9 +22,10 @@ import { checkPeriod, outputBuffer, type Series, StreamingIndicator } from "./in
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wma } from "./wma.ts";
  * const w = wma([1, 2, 3], 3); // (1*1 + 2*2 + 3*3) / 6
- * console.assert(w[2] === 14 / 6);
+ * assert.ok(w[2] === 14 / 6);
  * ```
  */
 export function wma(values: Series, period: number, out?: Float64Array): Float64Array {
@@ -72,10 +73,11 @@ export function wma(values: Series, period: number, out?: Float64Array): Float64
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WMA } from "./wma.ts";
  * const w = new WMA(3);
  * [1, 2, 3].forEach((v) => w.add(v));
- * console.assert(w.getResult() === 14 / 6);
+ * assert.ok(w.getResult() === 14 / 6);
  * ```
  */
 export class WMA extends StreamingIndicator<number, number> {

@@ -18,5 +18,5 @@ export { closeEngines } from "./open_engine.ts";
 export { openStore } from "./open_store.ts";
 export type { LakeStore, ObjectInfo, Store } from "./store.ts";
 export { checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
-export { curatedYear, PREFIX, rawBatchKey, yearPrefix } from "./keys.ts";
+export { curatedYear, yearPrefix } from "./keys.ts";
 export { validateBars, type ValidationResult } from "./validate.ts";

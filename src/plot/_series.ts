@@ -262,45 +262,81 @@ export function lineTrace(
   };
 }
 
-/** An equity (or price) curve over dates: what {@link namedCurves} reads. */
-export interface EquityCurve {
-  /** Dates, one per value. */
-  dates: DateColumn;
-  /** Values (equity in dollars, or prices). */
-  equity: ArrayLike<number>;
-  /** A backtest's strategy name, used for the label when no name is given. */
-  strategy?: string;
-  /** A backtest's parameters, shown in the label. */
-  params?: Readonly<Record<string, unknown>>;
+/**
+ * Values over dates: a backtest's `result.equity` (an `EquityCurve`), or any series
+ * such as an index's closes, `{ dates: bars.dates, values: bars.close }`.
+ */
+export interface Curve {
+  /** Dates, one per value: epoch days, ISO strings or `Date`s. */
+  readonly dates: DateColumn;
+  /** The values (equity in dollars, or prices). */
+  readonly values: ArrayLike<number>;
 }
 
-/** A curve's label: its strategy and parameters, e.g. `MovingAverageCrossover(fast=10, slow=30)`. */
-export function curveLabel(curve: EquityCurve, fallback: string): string {
-  if (!curve.strategy) return fallback;
-  const params = Object.entries(curve.params ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
-  return params ? `${curve.strategy}(${params})` : curve.strategy;
+/** A backtest result, as the curve charts read it: its equity, labelled by strategy and parameters. */
+export interface ResultCurve {
+  /** The strategy's name. */
+  readonly strategy: string;
+  /** Its parameters, shown in the label. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The equity curve. */
+  readonly equity: Curve;
+}
+
+/** What a curve chart takes: one curve or result, a list of them, or a record of name → curve. */
+export type Curves =
+  | Curve
+  | ResultCurve
+  | readonly (Curve | ResultCurve)[]
+  | Readonly<Record<string, Curve | ResultCurve>>;
+
+/** A label from a strategy and its parameters, e.g. `MovingAverageCrossover(fast=10, slow=30)`. */
+export function curveLabel(
+  result: Pick<ResultCurve, "strategy" | "params">,
+): string {
+  const params = Object.entries(result.params).map(([k, v]) => `${k}=${v}`).join(", ");
+  return params ? `${result.strategy}(${params})` : result.strategy;
+}
+
+function isResultCurve(x: object): x is ResultCurve {
+  return "equity" in x && "strategy" in x;
+}
+
+function isCurve(x: object): x is Curve {
+  return "dates" in x && "values" in x;
 }
 
 /**
- * Named curves from one curve, a list (labelled by strategy and parameters) or a record.
+ * Named curves from one curve or result, a list (results labelled by strategy and
+ * parameters) or a record.
  *
- * @throws {RangeError} When a curve's dates and values differ in length, or there is none.
+ * @throws {RangeError} When a curve's dates and values differ in length, there is none,
+ * or an item is neither a curve nor a result.
  */
-export function namedCurves(
-  input: EquityCurve | readonly EquityCurve[] | Readonly<Record<string, EquityCurve>>,
-): [string, EquityCurve][] {
-  const list: [string, EquityCurve][] = Array.isArray(input)
-    ? input.map((c, i) => [curveLabel(c, `curve ${i + 1}`), c])
-    : "equity" in input && "dates" in input
-    ? [[curveLabel(input as EquityCurve, "equity"), input as EquityCurve]]
-    : Object.entries(input as Record<string, EquityCurve>);
-  if (list.length === 0) throw new RangeError("No curves to chart: pass at least one");
-  for (const [name, c] of list) {
-    if (c.dates.length !== c.equity.length) {
-      throw new RangeError(
-        `Curve "${name}" has ${c.equity.length} values but ${c.dates.length} dates`,
-      );
+export function namedCurves(input: Curves): [string, Curve][] {
+  const entries: [string, unknown][] = Array.isArray(input)
+    ? input.map((c, i) => [`curve ${i + 1}`, c])
+    : isCurve(input) || isResultCurve(input)
+    ? [["equity", input]]
+    : Object.entries(input);
+  if (entries.length === 0) throw new RangeError("No curves to chart: pass at least one");
+  const named = Array.isArray(input) || isCurve(input) || isResultCurve(input);
+  return entries.map(([name, item]) => {
+    if (typeof item === "object" && item !== null) {
+      if (isResultCurve(item)) return check([named ? curveLabel(item) : name, item.equity]);
+      if (isCurve(item)) return check([name, item]);
     }
+    throw new RangeError(
+      `Curve "${name}" is neither { dates, values } nor a backtest result: got ${typeof item}`,
+    );
+  });
+}
+
+function check([name, c]: [string, Curve]): [string, Curve] {
+  if (c.dates.length !== c.values.length) {
+    throw new RangeError(
+      `Curve "${name}" has ${c.values.length} values but ${c.dates.length} dates`,
+    );
   }
-  return list;
+  return [name, c];
 }

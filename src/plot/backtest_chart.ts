@@ -5,54 +5,50 @@
  * @module
  */
 
-import type { BacktestResult, BarsLike, Trade } from "../mod.ts";
+import type { BarsLike, Trade } from "../mod.ts";
 import { type Overlay, RANGE_SLIDER_MAX_BARS } from "./candles.ts";
 import { Figure, type Trace } from "./figure.ts";
 import {
   COLORS,
   curveLabel,
-  type DateColumn,
   epochDays,
   isoDates,
   lineTrace,
   rangebreaks,
+  type ResultCurve,
   stackedLayout,
   symbolSeries,
 } from "./_series.ts";
 import { candles } from "./candles.ts";
 
 /** The trade fields the chart reads. */
-export type ChartTrade =
-  & Pick<
-    Trade,
-    | "symbol"
-    | "size"
-    | "entryBar"
-    | "exitBar"
-    | "entryPrice"
-    | "exitPrice"
-    | "pnl"
-    | "return"
-    | "exitReason"
-  >
-  & { entryDate: string | Date; exitDate: string | Date };
+export type ChartTrade = Pick<
+  Trade,
+  | "symbol"
+  | "size"
+  | "entryBar"
+  | "exitBar"
+  | "entryDate"
+  | "exitDate"
+  | "entryPrice"
+  | "exitPrice"
+  | "pnl"
+  | "return"
+  | "exitReason"
+>;
 
-/** What {@link backtestChart} reads from a result. */
-export interface ChartResult {
-  /** The strategy's name. */
-  strategy: BacktestResult["strategy"];
-  /** Its parameters. */
-  params: Readonly<Record<string, unknown>>;
-  /** Equity per calendar bar. */
-  equity: ArrayLike<number>;
-  /** The calendar: one date per equity value. */
-  dates: DateColumn;
+/**
+ * What {@link backtestChart} reads from a result (a `BacktestResult` has it all):
+ * the strategy and parameters, the equity curve (`equity.dates`, `equity.values`),
+ * the trades (their `entryBar`/`exitBar` index the equity curve) and the stats.
+ */
+export interface ChartResult extends ResultCurve {
   /** Closed trades. */
-  trades: readonly ChartTrade[];
+  readonly trades: readonly ChartTrade[];
   /** Trades still open at the end (with `keepOpen`). */
-  openTrades?: readonly ChartTrade[];
+  readonly openTrades?: readonly ChartTrade[];
   /** The stats record (the title quotes a few). */
-  stats?: Readonly<Record<string, unknown>>;
+  readonly stats?: Readonly<Record<string, unknown>>;
 }
 
 /** Options of {@link backtestChart}. */
@@ -65,10 +61,6 @@ export interface BacktestChartOptions {
   title?: string;
   /** Show a range slider. @default {up to ten years of bars} */
   rangeSlider?: boolean;
-}
-
-function isoDate(d: string | Date): string {
-  return typeof d === "string" ? d.slice(0, 10) : d.toISOString().slice(0, 10);
 }
 
 function money(v: number): string {
@@ -99,7 +91,7 @@ export function positionSeries(trades: readonly ChartTrade[], n: number): Float6
 }
 
 function title(result: ChartResult, symbol: string): string {
-  const head = `${curveLabel(result, "backtest")} on ${symbol}`;
+  const head = `${curveLabel(result)} on ${symbol}`;
   const st = result.stats;
   if (!st) return head;
   const pct = (k: string) => typeof st[k] === "number" ? `${(st[k] as number).toFixed(1)} %` : "";
@@ -121,7 +113,7 @@ function title(result: ChartResult, symbol: string): string {
  * shaded against the running peak, and the position held at each close, on one date
  * axis without weekend or holiday gaps.
  *
- * @param result A backtest result (`runBacktest`, `backtest`).
+ * @param result A backtest result (`bt.run()`, `runBacktest`, a sweep's `best`).
  * @param bars The bars the backtest ran on.
  * @param options Symbol (for a universe), overlays, title.
  * @returns The figure.
@@ -146,10 +138,11 @@ export function backtestChart(
   bars: BarsLike,
   options: BacktestChartOptions = {},
 ): Figure {
-  const n = result.equity.length;
-  if (result.dates.length !== n) {
+  const equity = result.equity.values;
+  const n = equity.length;
+  if (result.equity.dates.length !== n) {
     throw new RangeError(
-      `The result has ${n} equity values but ${result.dates.length} dates: pass a backtest result`,
+      `The result has ${n} equity values but ${result.equity.dates.length} dates: pass a backtest result`,
     );
   }
   const all = [...result.trades, ...(result.openTrades ?? [])];
@@ -157,7 +150,7 @@ export function backtestChart(
     (bars.ranges().size === 1 ? undefined : all[0]?.symbol ?? bars.symbols()[0]);
   const s = symbolSeries(bars, symbol);
   const trades = all.filter((t) => t.symbol === s.symbol);
-  const calendar = epochDays(result.dates);
+  const calendar = epochDays(result.equity.dates);
   const calendarX = isoDates(calendar);
 
   // Price band: reuse the candles chart's traces (overlays included), no volume.
@@ -174,7 +167,7 @@ export function backtestChart(
   ) {
     if (group.length === 0) continue;
     const lx: (string | null)[] = [], ly: (number | null)[] = [];
-    for (const t of group) lx.push(isoDate(t.entryDate), isoDate(t.exitDate), null);
+    for (const t of group) lx.push(t.entryDate, t.exitDate, null);
     for (const t of group) ly.push(t.entryPrice, t.exitPrice, null);
     data.push({
       type: "scatter",
@@ -198,7 +191,7 @@ export function backtestChart(
       name: `${label} entries`,
       legendgroup: label,
       showlegend: false,
-      x: group.map((t) => isoDate(t.entryDate)),
+      x: group.map((t) => t.entryDate),
       y: group.map((t) => t.entryPrice),
       yaxis: "y",
       text,
@@ -215,7 +208,7 @@ export function backtestChart(
       name: `${label} exits`,
       legendgroup: label,
       showlegend: false,
-      x: group.map((t) => isoDate(t.exitDate)),
+      x: group.map((t) => t.exitDate),
       y: group.map((t) => t.exitPrice),
       yaxis: "y",
       text,
@@ -227,14 +220,14 @@ export function backtestChart(
   // Equity band: the running peak (invisible) and the equity filled down to it.
   const peak = new Float64Array(n);
   let top = -Infinity;
-  for (let i = 0; i < n; i++) peak[i] = top = Math.max(top, result.equity[i]!);
+  for (let i = 0; i < n; i++) peak[i] = top = Math.max(top, equity[i]!);
   data.push(
     lineTrace(calendarX, peak, "peak", "y2", COLORS.muted, {
       line: { color: COLORS.muted, width: 0.7, dash: "dot" },
       showlegend: false,
       hoverinfo: "skip",
     }),
-    lineTrace(calendarX, result.equity, "equity", "y2", COLORS.lines[0], {
+    lineTrace(calendarX, equity, "equity", "y2", COLORS.lines[0], {
       fill: "tonexty",
       fillcolor: "rgba(239, 83, 80, 0.25)",
       hovertemplate: "$%{y:,.2f}<extra>equity</extra>",

@@ -8,8 +8,8 @@ import { drawdowns } from "../backtest/metrics.ts";
 import { Figure, type Trace } from "./figure.ts";
 import {
   COLORS,
+  type Curves,
   epochDays,
-  type EquityCurve,
   isoDates,
   lineTrace,
   namedCurves,
@@ -28,7 +28,7 @@ export interface DrawdownChartOptions {
  * down from zero, with the maximum drawdown named in the legend. Drawdowns are the
  * backtest metrics' own (`drawdowns`), so the chart and `Max. Drawdown [%]` agree.
  *
- * @param curves One curve (a backtest result, or `{ dates, equity: closes }`), a list, or a record.
+ * @param curves One curve (a backtest result, its `equity`, or `{ dates, values: closes }`), a list, or a record.
  * @param options Title.
  * @returns The figure.
  * @throws {RangeError} When there is no curve, or one's dates and values differ in length.
@@ -37,13 +37,13 @@ export interface DrawdownChartOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { drawdownChart } from "./drawdown_chart.ts";
- * const fig = drawdownChart({ dates: Int32Array.of(0, 1, 2, 3), equity: [100, 80, 90, 120] });
+ * const fig = drawdownChart({ dates: Int32Array.of(0, 1, 2, 3), values: [100, 80, 90, 120] });
  * assert.ok(Math.abs((fig.data[0]!.y as Float64Array)[1]! + 20) < 1e-12); // 20 % below the peak
  * assert.match(String(fig.data[0]!.name), /max 20\.0 %/);
  * ```
  */
 export function drawdownChart(
-  curves: EquityCurve | readonly EquityCurve[] | Readonly<Record<string, EquityCurve>>,
+  curves: Curves,
   options: DrawdownChartOptions = {},
 ): Figure {
   const list = namedCurves(curves);
@@ -51,7 +51,7 @@ export function drawdownChart(
   const data: Trace[] = list.map(([name, c], k) => {
     const d = epochDays(c.dates);
     days.push(d);
-    const { dd } = drawdowns(c.equity, d);
+    const { dd } = drawdowns(c.values, d);
     let max = 0;
     const y = dd.map((v) => {
       if (v > max) max = v;

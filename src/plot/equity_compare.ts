@@ -7,14 +7,16 @@
 import { Figure, type Trace } from "./figure.ts";
 import {
   COLORS,
+  type Curves,
   epochDays,
-  type EquityCurve,
   isoDates,
   lineTrace,
   namedCurves,
   rangebreaks,
   titled,
 } from "./_series.ts";
+
+export type { Curve, Curves, ResultCurve } from "./_series.ts";
 
 /** Options of {@link equityCompare}. */
 export interface EquityCompareOptions {
@@ -28,10 +30,10 @@ export interface EquityCompareOptions {
 
 /**
  * Equity curves on one chart: backtest results (labelled by strategy and parameters),
- * or any named `{ dates, equity }` series such as an index's closes, each shown as
+ * or any named `{ dates, values }` series such as an index's closes, each shown as
  * its return since its first value so different capital and prices compare.
  *
- * @param curves One curve, a list of results, or a record of name → curve.
+ * @param curves One curve or result, a list of them, or a record of name → curve or result.
  * @param options Normalisation, log scale, title.
  * @returns The figure.
  * @throws {RangeError} When there is no curve, or one's dates and values differ in length.
@@ -42,15 +44,15 @@ export interface EquityCompareOptions {
  * import { equityCompare } from "./equity_compare.ts";
  * const dates = Int32Array.of(19_000, 19_001, 19_002);
  * const fig = equityCompare({
- *   strategy: { dates, equity: [100, 110, 121] },
- *   index: { dates, equity: [50, 50, 55] },
+ *   strategy: { dates, values: [100, 110, 121] },
+ *   index: { dates, values: [50, 50, 55] },
  * });
  * const y = fig.data[0]!.y as Float64Array; // % return since the first value
  * assert.deepEqual(Array.from(y, (v) => Math.round(v)), [0, 10, 21]);
  * ```
  */
 export function equityCompare(
-  curves: EquityCurve | readonly EquityCurve[] | Readonly<Record<string, EquityCurve>>,
+  curves: Curves,
   options: EquityCompareOptions = {},
 ): Figure {
   const list = namedCurves(curves);
@@ -59,7 +61,7 @@ export function equityCompare(
   const data: Trace[] = list.map(([name, c], k) => {
     const d = epochDays(c.dates);
     days.push(d);
-    let y: Float64Array = Float64Array.from(c.equity);
+    let y: Float64Array = Float64Array.from(c.values);
     if (normalize) {
       const first = y.find((v) => Number.isFinite(v) && v !== 0) ?? NaN;
       y = y.map((v) => options.log ? v / first : (v / first - 1) * 100);

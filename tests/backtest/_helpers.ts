@@ -1,5 +1,5 @@
 /** Shared helpers of the backtest tests: tiny bar series and a scripted strategy. */
-import { PlainBars } from "../../src/core/csv_bars.ts";
+import { PlainBars } from "../../src/core/plain_bars.ts";
 import { type BarContext, type Fill, Strategy } from "../../src/backtest/mod.ts";
 
 /** Bars from [open, high, low, close] rows on consecutive days from 2020-01-01 (epoch day 18262). */

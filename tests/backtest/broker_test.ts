@@ -3,7 +3,9 @@
  * next to it, from the bar prices of the scenario.
  */
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert";
-import { affordableShares, feeFor, riskSize, runBacktest } from "../../src/backtest/mod.ts";
+import { Breakout, riskSize, runBacktest } from "../../src/backtest/mod.ts";
+import { atr } from "../../src/indicators/atr.ts";
+import { affordableShares, feeFor } from "../../src/backtest/_rules.ts";
 import { flat, near, ohlc, scripted } from "./_helpers.ts";
 
 Deno.test("market buy fills at the next open, all-in after commission; closed at the last close", () => {
@@ -18,10 +20,10 @@ Deno.test("market buy fills at the next open, all-in after commission; closed at
   const [buy, sell] = r.transactions;
   assertEquals([buy!.bar, buy!.size, buy!.price], [2, 99, 100]);
   near(buy!.fee, 9.9);
-  near(r.equity[2]!, 90.1 + 99 * 104); // marked at the close
+  near(r.equity.values[2]!, 90.1 + 99 * 104); // marked at the close
   // End: sold at the last close 104, fee 0.001 · 10296 = 10.296
   assertEquals([sell!.bar, sell!.size, sell!.price, sell!.reason], [3, -99, 104, "end"]);
-  near(r.equity[3]!, 90.1 + 10_296 - 10.296);
+  near(r.equity.values[3]!, 90.1 + 10_296 - 10.296);
   const t = r.trades[0]!;
   near(t.pnl, 99 * 4 - (9.9 + 10.296)); // 375.804
   near(t.return, 0.04 - 20.196 / 9900);
@@ -47,20 +49,27 @@ Deno.test("minimum fee: max($10, 0.1 %) limits the size and is charged per fill"
   assertEquals(affordableShares(1_000, 10, 0.001, 10), 99);
 });
 
-Deno.test("spread and slippage move both fills against the trader", () => {
+Deno.test("spread is paid once, at entry; slippage moves both fills against the trader", () => {
   const bars = flat([100, 100, 100, 110]);
   const r = runBacktest(bars, scripted({ 1: (c) => c.buy() }), {
     cash: 10_000,
     spread: 0.001,
     slippage: 0.002,
   });
-  // buy at 100 · 1.003 = 100.3: floor(10000/100.3) = 99 shares, cash 70.3
+  // buy at 100 · (1 + 0.001 + 0.002) = 100.3: floor(10000/100.3) = 99 shares, cash 70.3
   near(r.transactions[0]!.price, 100.3);
   assertEquals(r.transactions[0]!.size, 99);
-  // sell at 110 · 0.997 = 109.67: cash 70.3 + 99 · 109.67
-  near(r.transactions[1]!.price, 109.67);
-  near(r.stats["Equity Final [$]"], 70.3 + 99 * 109.67);
+  // sell at 110 · (1 − 0.002) = 109.78 (no spread on the exit): cash 70.3 + 99 · 109.78
+  near(r.transactions[1]!.price, 109.78);
+  near(r.stats["Equity Final [$]"], 70.3 + 99 * 109.78);
   near(r.stats["Commissions [$]"], 0);
+  // a short pays the spread on its entry too: sells at 100 · (1 − 0.003), covers at 110 · 1.002
+  const s = runBacktest(bars, scripted({ 1: (c) => c.sell() }), {
+    cash: 10_000,
+    spread: 0.001,
+    slippage: 0.002,
+  });
+  assertEquals(s.transactions.map((t) => t.price), [100 * (1 - 0.003), 110 * (1 + 0.002)]);
 });
 
 Deno.test("short: sell opens a short, PnL is size · (exit − entry)", () => {
@@ -68,8 +77,8 @@ Deno.test("short: sell opens a short, PnL is size · (exit − entry)", () => {
   const r = runBacktest(bars, scripted({ 1: (c) => c.sell() }), { cash: 10_000 });
   // floor(10000/100) = 100 shares short at 100: cash 20000; marked at 90: 20000 − 9000
   assertEquals(r.transactions[0]!.size, -100);
-  near(r.equity[2]!, 20_000 - 100 * 100);
-  near(r.equity[3]!, 11_000);
+  near(r.equity.values[2]!, 20_000 - 100 * 100);
+  near(r.equity.values[3]!, 11_000);
   const t = r.trades[0]!;
   assertEquals(t.size, -100);
   near(t.pnl, 1_000);
@@ -251,4 +260,55 @@ Deno.test("keepOpen leaves the trade open: in equity, not in the trade statistic
   assertEquals([r.trades.length, r.openTrades.length, r.stats["# Trades"]], [0, 1, 0]);
   near(r.stats["Equity Final [$]"], 12_000);
   near(r.openTrades[0]!.pnl, 2_000);
+});
+
+Deno.test("keepOpen: Exposure Time and Commissions count the closed trades only", () => {
+  // bars 0..7; a round trip bar 2 → 4 (closed), then a buy at bar 6 left open.
+  const bars = flat([100, 100, 100, 100, 110, 110, 110, 120]);
+  const script = scripted({ 1: (c) => c.buy(), 3: (c) => c.closePosition(), 5: (c) => c.buy() });
+  const r = runBacktest(bars, script, { cash: 10_000, commission: 0.001, keepOpen: true });
+  assertEquals([r.trades.length, r.openTrades.length], [1, 1]);
+  const closed = r.trades[0]!;
+  assertEquals([closed.entryBar, closed.exitBar], [2, 4]);
+  // 3 of 8 bars inside [2, 4]; the open trade's bars 6-7 do not count
+  near(r.stats["Exposure Time [%]"], (3 / 8) * 100);
+  // the closed trade's entry and exit fees; not the open trade's entry fee
+  near(r.stats["Commissions [$]"], closed.commission);
+  near(closed.commission, 0.001 * 99 * 100 + 0.001 * 99 * 110);
+  assertEquals(r.openTrades[0]!.commission > 0, true);
+  // in equity all the same: cash after the open entry plus the position at the last close
+  const open = r.openTrades[0]!;
+  near(
+    r.stats["Equity Final [$]"],
+    r.equity.values[5]! - open.commission + open.size * (120 - 110),
+  );
+});
+
+Deno.test("breakout: a stop buy at the channel high, then a stop trailing mult ATRs below the close", () => {
+  const rows: [number, number, number, number][] = [
+    [100, 103, 99, 100],
+    [100, 102, 99, 100],
+    [100, 101, 99, 100],
+    [100, 100.5, 99, 100], // channel high of bars 1-3: 102, not reached on bar 4
+    [100, 100.5, 99, 100], // channel high of bars 2-4: 101
+    [100, 105, 99.5, 104], // the high breaks 101: bought at 101 (it opened below)
+    [104, 110, 103, 109],
+    [109, 112, 108, 111],
+    [111, 111, 100, 101], // falls to the trailing stop
+    [101, 102, 100, 101],
+  ];
+  const bars = ohlc(rows);
+  const r = runBacktest(bars, Breakout as never, {
+    cash: 10_000,
+    params: { channel: 3, atr: 2, mult: 1 },
+  });
+  const t = r.trades[0]!;
+  assertEquals([t.entryBar, t.entryPrice, t.size], [5, 101, 99]); // floor(10000 / 101)
+  // The stop set on each bar held long: close − ATR(2), kept when it rises.
+  const range = atr(bars.high, bars.low, bars.close, 2);
+  let stop = -Infinity;
+  for (const b of [5, 6, 7]) stop = Math.max(stop, bars.close[b]! - range[b]!);
+  assertEquals(bars.low[8]! <= stop && bars.open[8]! > stop, true);
+  assertEquals([t.exitBar, t.exitPrice, t.exitReason], [8, stop, "order"]);
+  assertEquals(r.transactions.map((x) => x.reason), ["stop", "stop"]);
 });

@@ -1,14 +1,18 @@
 import { deepStrictEqual as eq, ok, rejects, throws } from "node:assert";
 import { ConfigError } from "../../src/core/errors.ts";
+import { combinations } from "../../src/backtest/_sweep.ts";
 import {
-  combinations,
+  type BarContext,
+  Breakout,
   compositeStrategy,
-  IndicatorCache,
+  type InitContext,
   MovingAverageCrossover,
   range,
+  type Revealed,
   runBacktest,
   type SignalContext,
   type SignalMode,
+  Strategy,
   type StrategyClass,
   sweep,
   validateComposite,
@@ -64,7 +68,10 @@ Deno.test("composite: setup → trigger → exit with a stop-loss, by hand", () 
 });
 
 Deno.test("sweep: grid skips inadmissible combinations; indicators computed once per distinct value", async () => {
-  const { combos, skipped } = combinations(MA, { fast: range(5, 50, 1), slow: range(20, 200, 10) });
+  const { combos, skipped } = combinations("MA", new MA(), {
+    fast: range(5, 50, 1),
+    slow: range(20, 200, 10),
+  });
   eq([combos.length, skipped], [810, 64]);
   const bars = walk(400, 11);
   let calls = 0;
@@ -96,7 +103,7 @@ Deno.test("sweep: grid skips inadmissible combinations; indicators computed once
     sorted.every((r, k) => k === 0 || r.stats["Return [%]"] <= sorted[k - 1]!.stats["Return [%]"]),
   );
   // Each row equals a stand-alone run.
-  const one = runBacktest(bars, MA, { params: res.rows[3]!.params, cache: new IndicatorCache() });
+  const one = runBacktest(bars, MA, { params: res.rows[3]!.params });
   eq(one.stats, res.rows[3]!.stats);
 });
 
@@ -112,7 +119,7 @@ Deno.test("sweep: workers give the same table as in-process; random search sampl
   eq(b.best.params, a.best.params);
   const rnd = await sweep(bars, MA, { fast: range(2, 30), slow: range(5, 60) }, {
     method: "random",
-    samples: 7,
+    maxTries: 7,
     seed: 3,
     workers: 0,
   });
@@ -120,4 +127,69 @@ Deno.test("sweep: workers give the same table as in-process; random search sampl
   ok(rnd.rows.every((r) => (r.params.fast as number) < (r.params.slow as number)));
   await rejects(sweep(bars, MA, { fsat: [1] }), /did you mean "fast"/);
   await rejects(sweep(bars, MA, grid, { maximize: "Sharpe" as never }), /not a numeric stat/);
+});
+
+Deno.test("composite: every operand and condition kind, short with a take-profit, equals the same rules written by hand", async () => {
+  const { ema } = await import("../../src/indicators/ema.ts");
+  const { rsi } = await import("../../src/indicators/rsi.ts");
+  const { atr } = await import("../../src/indicators/atr.ts");
+  const { rollingMax } = await import("../../src/indicators/rolling_max.ts");
+  const { rollingMin } = await import("../../src/indicators/rolling_min.ts");
+  const { crossunder } = await import("../../src/indicators/crossover.ts");
+  const spec = {
+    name: "Kitchen sink",
+    side: "short",
+    size: 0.5,
+    setup: {
+      all: [
+        { above: ["close", { lowest: 20, of: "low" }] },
+        { not: { above: [{ rsi: 7 }, 90] } },
+        { any: [{ above: ["volume", 0] }, { below: [{ atr: 5 }, 0] }] },
+      ],
+    },
+    trigger: { crossesBelow: ["close", { ema: 10 }] },
+    exit: { when: { above: ["high", { highest: 10 }] }, takeProfit: 0.05, stopLoss: 0.1 },
+  };
+  const Composite = compositeStrategy(spec);
+  class ByHand extends Strategy<Record<string, never>> {
+    params = {};
+    e!: Revealed;
+    r!: Revealed;
+    a!: Revealed;
+    lo!: Revealed;
+    hi!: Revealed;
+    override init(ctx: InitContext): void {
+      this.e = ctx.indicator(ema, ctx.close, 10);
+      this.r = ctx.indicator(rsi, ctx.close, 7);
+      this.a = ctx.indicator(atr, ctx.high, ctx.low, ctx.close, 5);
+      this.lo = ctx.indicator(rollingMin, ctx.low, 20);
+      this.hi = ctx.indicator(rollingMax, ctx.close, 10);
+    }
+    onBar(ctx: BarContext): void {
+      const i = ctx.i;
+      if (ctx.position === 0) {
+        const setup = ctx.close[i]! > this.lo[i]! && !(this.r[i]! > 90) &&
+          (ctx.volume[i]! > 0 || this.a[i]! < 0);
+        if (ctx.orders.length === 0 && setup && crossunder(ctx.close, this.e, i)) {
+          ctx.sell({ size: 0.5, slPct: 0.1, tpPct: 0.05 });
+        }
+      } else if (ctx.high[i]! > this.hi[i]!) ctx.closePosition();
+    }
+  }
+  const bars = walk(600, 17);
+  const a = runBacktest(bars, Composite, { commission: 0.001 });
+  const b = runBacktest(bars, ByHand as unknown as StrategyClass, { commission: 0.001 });
+  ok(a.trades.length > 3, `${a.trades.length} trades`);
+  ok(a.trades.some((t) => t.exitReason === "tp"));
+  ok(a.trades.every((t) => t.size < 0));
+  eq(a.trades, b.trades);
+  eq(a.stats, b.stats);
+});
+
+Deno.test("sweep of an onBar strategy in-process: every row equals its stand-alone run", async () => {
+  const bars = walk(500, 23);
+  const Strat = Breakout as unknown as StrategyClass;
+  const res = await sweep(bars, Strat, { channel: [10, 20], mult: [1.5, 3] }, { workers: 0 });
+  eq(res.rows.length, 4);
+  for (const row of res.rows) eq(row.stats, runBacktest(bars, Strat, { params: row.params }).stats);
 });

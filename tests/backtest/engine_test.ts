@@ -1,12 +1,12 @@
 /** Engine invariants as property tests, plus multi-symbol and look-ahead behaviour. */
 import { deepStrictEqual as eq, ok, throws } from "node:assert";
 import fc from "fast-check";
-import { PlainBars } from "../../src/core/csv_bars.ts";
+import { PlainBars } from "../../src/core/plain_bars.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import {
   type BacktestResult,
   type BarContext,
-  didYouMean,
+  Breakout,
   type InitContext,
   MovingAverageCrossover,
   RSIMeanReversion,
@@ -16,6 +16,7 @@ import {
   type StrategyClass,
 } from "../../src/backtest/mod.ts";
 import { sma } from "../../src/indicators/sma.ts";
+import { didYouMean } from "../../src/core/_did_you_mean.ts";
 import { near, scripted, walk } from "./_helpers.ts";
 
 /** Cash and positions replayed from the transactions, marked at each bar's close. */
@@ -78,7 +79,7 @@ Deno.test("property: equity = cash + positions marked at the close, at every bar
             params,
           });
           const replay = replayEquity(r, bars, 50_000);
-          for (let t = 0; t < n; t++) near(r.equity[t]!, replay[t]!, `bar ${t}`, 1e-9);
+          for (let t = 0; t < n; t++) near(r.equity.values[t]!, replay[t]!, `bar ${t}`, 1e-9);
         }
       },
     ),
@@ -132,6 +133,7 @@ Deno.test("property: appending future bars never changes past decisions", () => 
             overbought: 60,
           }],
           [Noisy as unknown as StrategyClass, { seed }],
+          [Breakout as unknown as StrategyClass, { channel: 10, atr: 5, mult: 2 }],
         ];
         for (const [Strat, params] of strategies) {
           const a = runBacktest(prefix, Strat, { ...c, params });
@@ -147,7 +149,7 @@ Deno.test("property: appending future bars never changes past decisions", () => 
               t,
             ) => [t.bar, t.size, t.price, t.fee, t.reason]);
           eq(fills(a), fills(b));
-          for (let t = 0; t < n - 1; t++) eq(a.equity[t], b.equity[t]);
+          for (let t = 0; t < n - 1; t++) eq(a.equity.values[t], b.equity.values[t]);
         }
       },
     ),
@@ -236,7 +238,7 @@ Deno.test("multi-symbol: one cash account, shared calendar, no trading on a susp
     }
   }
   const r = runBacktest(bars, Half as unknown as StrategyClass, { cash: 1_000 });
-  eq(r.dates.length, 5);
+  eq(r.equity.length, 5);
   ok(!seen.includes("B.AX@2"), "B has no bar on day 2");
   // A buys at day 2's open: 0.5 · 1000 / 10 = 50 shares. B's i = 1 is day 1 too → fills day 3 (its next bar):
   // equity then 1000 (A marked at 10), budget min(500, 1000 − 500) = 500 → 25 shares at 20.

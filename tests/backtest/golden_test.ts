@@ -11,11 +11,11 @@ import { deepStrictEqual as eq } from "node:assert";
 import { fileURLToPath } from "node:url";
 import {
   MovingAverageCrossover,
-  readCsvBars,
   runBacktest,
   STAT_KEYS,
   type StrategyClass,
 } from "../../src/backtest/mod.ts";
+import { readCsvBars } from "../../src/core/csv_bars.ts";
 import { near } from "./_helpers.ts";
 
 const EXPECTED: Record<string, number | string> = {

@@ -1,7 +1,8 @@
 /** Metric formulas on tiny equity curves and trade lists, worked by hand in the comments. */
 import { deepStrictEqual as eq } from "node:assert";
 import fc from "fast-check";
-import { computeStats, drawdowns, geometricMean, type Trade } from "../../src/backtest/mod.ts";
+import type { Trade } from "../../src/backtest/mod.ts";
+import { computeStats, drawdowns, geometricMean } from "../../src/backtest/metrics.ts";
 import { near } from "./_helpers.ts";
 
 function trade(
@@ -35,7 +36,6 @@ Deno.test("returns, volatility, Sharpe, Sortino, CAGR on a four-bar curve", () =
     dates,
     equity: new Float64Array([100, 110, 99, 108.9]),
     trades: [],
-    commissions: 0,
     buyHoldReturn: 0.2,
     market: [10, 11, 9.9, 10.89],
   });
@@ -75,7 +75,6 @@ Deno.test("drawdowns: max, average episode peak, durations, Calmar", () => {
     dates,
     equity: e,
     trades: [],
-    commissions: 0,
     buyHoldReturn: 0,
     market: [1, 1, 1, 1, 1.1],
   });
@@ -90,11 +89,11 @@ Deno.test("drawdowns: max, average episode peak, durations, Calmar", () => {
 Deno.test("trade statistics: win rate, best/worst, geometric average, PF, expectancy, SQN, Kelly", () => {
   // PnL 100, −50, 20; returns +10 %, −5 %, +2 %
   const trades = [trade(100, 0.1, 1, 3, 2), trade(-50, -0.05, 5, 6, 1), trade(20, 0.02, 8, 9, 6)];
+  trades.forEach((t, k) => (t.commission = [5, 2.5, 5][k]!)); // Commissions [$]: their sum
   const s = computeStats({
     dates: Int32Array.from({ length: 10 }, (_, i) => i),
     equity: new Float64Array(10).fill(1000),
     trades,
-    commissions: 12.5,
     buyHoldReturn: 0,
     market: new Float64Array(10).fill(5),
   });
@@ -110,7 +109,8 @@ Deno.test("trade statistics: win rate, best/worst, geometric average, PF, expect
   // W = 2/3; mean win 60, mean |loss| 50 → 2/3 − (1/3)/(60/50) = 0.38889
   near(s["Kelly Criterion"], 2 / 3 - (1 / 3) / 1.2);
   eq([s["Avg. Win [$]"], s["Avg. Loss [$]"]], [60, -50]);
-  eq([s["Max. Trade Duration"], s["Avg. Trade Duration"]], [6, 3]);
+  // durations are exit date − entry date: 2, 1, 1 days
+  eq([s["Max. Trade Duration"], s["Avg. Trade Duration"]], [2, 4 / 3]);
   // exposure: bars 1-3, 5-6, 8-9 = 7 of 10
   near(s["Exposure Time [%]"], 70);
   near(s["Commissions [$]"], 12.5);
@@ -123,7 +123,6 @@ Deno.test("no trades: trade statistics are NaN, counts are 0", () => {
     dates: new Int32Array([0, 1]),
     equity: new Float64Array([100, 100]),
     trades: [],
-    commissions: 0,
     buyHoldReturn: 0,
     market: [1, 2],
   });
@@ -154,7 +153,6 @@ Deno.test("property: the stats' drawdowns agree with drawdowns() on curves with 
         dates,
         equity: e,
         trades: [],
-        commissions: 0,
         buyHoldReturn: 0,
         market: Float64Array.from(e, (_, i) => 1 + i / 100),
       });

@@ -32,7 +32,7 @@ Deno.test("cli --json prints only JSON with stats, trades and equity", async () 
   eq(j.stats["Equity Final [$]"], 133380.3857568);
   eq(j.trades.length, 9);
   eq(j.equity.length, 600);
-  eq(Object.keys(j.equity[0]), ["date", "equity"]);
+  eq(Object.keys(j.equity[0]), ["date", "equity", "drawdown"]);
 });
 
 Deno.test("cli --sweep --json holds the best run plus the sweep table", async () => {
@@ -215,4 +215,46 @@ Deno.test("cli --strategy FILE.json loads the composite strategy module on deman
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("cli: parameters and sweep specs are checked before any lake opens", async () => {
+  // A lake that does not exist: a bad parameter is reported first, without trying to open it.
+  const lake = "/nonexistent/lake";
+  const bad = await run("--lake", lake, "--params", "fsat=5");
+  eq(bad.code, 2);
+  ok(/Unknown parameter "fsat" .*did you mean "fast"/.test(bad.stderr), bad.stderr);
+  const sweep = await run("--lake", lake, "--sweep", "slwo=10:20:5");
+  ok(/Cannot sweep "slwo".*did you mean "slow"/.test(sweep.stderr), sweep.stderr);
+  const engine = await run("--engine", "duck", "--params", "fast=5");
+  ok(/Unknown engine "duck": expected wasm or native/.test(engine.stderr), engine.stderr);
+  const csvEngine = await run("--csv", CSV, "--engine", "native");
+  ok(/a --csv run reads no lake/.test(csvEngine.stderr), csvEngine.stderr);
+});
+
+Deno.test("cli: notes on stderr for a range shorter than the warm-up and for fees above 5 % of a trade", async () => {
+  const short = await run("--csv", CSV, "--end-date", "2004-09-20", "--params", "fast=10,slow=30");
+  eq(short.code, 0);
+  ok(
+    /note: GOOG_LIKE_600 has 23 bars, fewer than the strategy's warm-up: its indicators are never all defined on them, so it never traded/
+      .test(short.stderr),
+    short.stderr,
+  );
+  const fees = await run("--csv", CSV, "--initial-capital", "300", "--min-fee", "10");
+  eq(fees.code, 0);
+  ok(/note: \d+ of \d+ trades paid fees above 5 % of their value/.test(fees.stderr), fees.stderr);
+});
+
+Deno.test("cli: dollar amounts with thousands separators, values aligned on the decimal point", async () => {
+  const r = await run("--csv", CSV, "--params", "fast=10,slow=30", "--commission", "0.002");
+  ok(/Equity Final \[\$\]\s+133,380\.39\n/.test(r.stdout), r.stdout);
+  const lines = r.stdout.split("\n").filter((l) => /^(Return \[%\]|Sharpe Ratio|Beta) /.test(l));
+  const dots = lines.map((l) => l.indexOf("."));
+  eq(new Set(dots).size, 1, lines.join("\n"));
+});
+
+Deno.test("cli: the breakout strategy runs by name; CSV notes reach stderr", async () => {
+  const r = await run("--csv", CSV, "--strategy", "breakout", "--params", "channel=20,mult=2");
+  eq(r.code, 0, r.stderr);
+  ok(r.stdout.startsWith("Breakout(channel=20, atr=14, mult=2) on GOOG_LIKE_600"), r.stdout);
+  ok(/Adj Close column is not used/.test(r.stderr) === false); // its Adj Close equals Close
 });

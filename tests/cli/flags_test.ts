@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { FlagError, type FlagProblem, parseFlags } from "../../src/cli/_flags.ts";
-import { didYouMean } from "../../src/backtest/strategy.ts";
+import { didYouMean } from "../../src/core/_did_you_mean.ts";
 
 const SPECS = {
   csv: { type: "string" },

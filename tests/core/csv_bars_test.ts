@@ -1,5 +1,6 @@
 import { deepStrictEqual as eq, rejects, throws } from "node:assert";
-import { parseCsvBars, PlainBars, readCsvBars } from "../../src/core/csv_bars.ts";
+import { parseCsvBars, readCsvBars } from "../../src/core/csv_bars.ts";
+import { PlainBars } from "../../src/core/plain_bars.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { formatDate } from "../../src/core/dates.ts";
 
@@ -43,7 +44,12 @@ Deno.test("CSV: unsorted rows are sorted; duplicates, bad numbers and missing co
   );
   throws(
     () => parseCsvBars("Date,Open,High,Low,Close,Volume\n01/02/2020,1,1,1,1,1\n"),
-    /expected YYYY-MM-DD/,
+    /its dates are either DD\/MM\/YYYY or MM\/DD\/YYYY; say which \(dateFormat, or --date-format\)/,
+  );
+  throws(
+    () =>
+      parseCsvBars("Date,Open,High,Low,Close,Volume\n2020-01-02,1,1,1,1,1\n2020/01/03,1,1,1,1,1\n"),
+    /line 3 has the date "2020\/01\/03", expected YYYY-MM-DD/,
   );
   throws(() => parseCsvBars(""), /empty/);
 });
@@ -156,4 +162,55 @@ Deno.test("readCsvBars: the symbol is the file name; a missing file is a ConfigE
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const HEAD = "Date,Open,High,Low,Close,Adj Close,Volume\n";
+
+Deno.test("CSV: Australian DD/MM/YYYY dates are detected; MM/DD/YYYY too; dateFormat settles the rest", () => {
+  const au = parseCsvBars(HEAD + "13/01/2020,1,1,1,1,1,5\n02/01/2020,2,2,2,2,2,5\n");
+  eq(au.dateStrings(), ["2020-01-02", "2020-01-13"]);
+  const us = parseCsvBars(HEAD + "01/13/2020,1,1,1,1,1,5\n1/2/2020,2,2,2,2,2,5\n");
+  eq(us.dateStrings(), ["2020-01-02", "2020-01-13"]);
+  const told = parseCsvBars(HEAD + "01/02/2020,1,1,1,1,1,5\n", { dateFormat: "DD/MM/YYYY" });
+  eq(told.dateStrings(), ["2020-02-01"]);
+  throws(
+    () => parseCsvBars(HEAD + "13/01/2020,1,1,1,1,1,5\n01/13/2020,1,1,1,1,1,5\n"),
+    /neither DD\/MM\/YYYY nor MM\/DD\/YYYY/,
+  );
+  throws(
+    () => parseCsvBars(HEAD + "31/02/2020,1,1,1,1,1,5\n", { dateFormat: "DD/MM/YYYY" }),
+    /line 2 has the date "31\/02\/2020", expected DD\/MM\/YYYY/,
+  );
+});
+
+Deno.test("CSV: quoted values, thousands separators, and a pandas index as the date column", () => {
+  const q = parseCsvBars(
+    'Date,Open,High,Low,Close,Volume\n"2020-01-02","1,234.50","1,300",1200,"1,250","2,000,000"\n',
+  );
+  eq([q.open[0], q.high[0], q.close[0], q.volume[0]], [1234.5, 1300, 1250, 2_000_000]);
+  const goog = parseCsvBars(
+    ",Open,High,Low,Close,Volume\n2004-08-19,100,104.06,95.96,100.34,22351900\n",
+  );
+  eq([goog.dateStrings()[0], goog.close[0]], ["2004-08-19", 100.34]);
+});
+
+Deno.test("CSV: Adj Close is used with adjusted and noted otherwise; dropped holiday rows are counted", () => {
+  const text = HEAD + "2020-01-02,10,12,9,11,5.5,100\n2020-01-03,null,null,null,null,null,null\n" +
+    "2020-01-06,11,11,11,11,11,100\n";
+  const notes: string[] = [];
+  const raw = parseCsvBars(text, { source: "x.csv", onNote: (n) => notes.push(n) });
+  eq([...raw.close], [11, 11]);
+  eq(notes, [
+    '"x.csv": its Adj Close column is not used (prices are as traded, not adjusted for dividends and splits; --adjusted uses it)',
+    '"x.csv": dropped 1 row without prices (holidays)',
+  ]);
+  const adj = parseCsvBars(text, { adjusted: true });
+  eq([...adj.open], [5, 11]); // scaled by 5.5 / 11
+  eq([...adj.high], [6, 11]);
+  eq([...adj.close], [5.5, 11]);
+  throws(
+    () =>
+      parseCsvBars("Date,Open,High,Low,Close,Volume\n2020-01-02,1,1,1,1,1\n", { adjusted: true }),
+    /no "Adj Close" column/,
+  );
 });

@@ -225,7 +225,7 @@ Deno.test("backtestChart: every trade marked at its fill, equity and position pa
   const win = entries.find((t) => t.name === "winning entries");
   if (win) assert.equal((win.marker as { color: string }).color, "#26a69a");
   const equity = fig.data.find((t) => t.name === "equity")!;
-  assert.equal(equity.y, result.equity);
+  assert.equal(equity.y, result.equity.values);
   assert.equal(equity.yaxis, "y2");
   const position = fig.data.find((t) => t.name === "position")!;
   assert.equal(position.yaxis, "y3");
@@ -289,7 +289,7 @@ Deno.test("correlationMatrix: symmetric, within [-1, 1], 1 for an affine copy, p
 Deno.test("equityCompare, drawdownChart, returnsHistogram: values as documented", () => {
   const bars = walk(300);
   const result = runBacktest(bars, MovingAverageCrossover, { params: { fast: 5, slow: 20 } });
-  const eq = equityCompare([result, { dates: bars.dates, equity: bars.close }]);
+  const eq = equityCompare([result, { dates: bars.dates, values: bars.close }]);
   assert.match(String(eq.data[0]!.name), /^MovingAverageCrossover\(fast=5, slow=20/);
   assert.equal((eq.data[0]!.y as Float64Array)[0], 0);
   const dd = drawdownChart(result);
@@ -300,7 +300,42 @@ Deno.test("equityCompare, drawdownChart, returnsHistogram: values as documented"
   assert.deepEqual(Array.from(hist.data[0]!.x as Float64Array), [1, -1, 2]);
   assert.equal(hist.data[1]!.type, "scatter");
   assert.throws(() => returnsHistogram([NaN]), /no finite return/);
-  assert.throws(() => equityCompare({ a: { dates: [1, 2], equity: [1] } }), /1 values but 2 dates/);
+  assert.throws(() => equityCompare({ a: { dates: [1, 2], values: [1] } }), /1 values but 2 dates/);
+});
+
+Deno.test("curve charts read a result's equity curve: its dates, values and drawdown", () => {
+  const bars = walk(300, 4);
+  const result = runBacktest(bars, MovingAverageCrossover, { params: { fast: 5, slow: 20 } });
+  // The drawdown drawn is the result's own, bar for bar, on the result's dates.
+  const dd = drawdownChart(result).data[0]!;
+  assert.deepEqual(dd.x, [...result.equity.dates]);
+  assert.deepEqual(
+    Array.from(dd.y as Float64Array),
+    Array.from(result.equity.drawdown, (v) => -100 * v),
+  );
+  // The equity curve alone is a curve too; records keep their names, lists label results.
+  const eq = equityCompare({
+    strategy: result,
+    alone: result.equity,
+    index: {
+      dates: bars.dates,
+      values: bars.close,
+    },
+  }, { normalize: false });
+  assert.deepEqual(eq.data.map((t) => t.name), ["strategy", "alone", "index"]);
+  assert.deepEqual(eq.data[0]!.y, Float64Array.from(result.equity.values));
+  assert.deepEqual(eq.data[1]!.y, eq.data[0]!.y);
+  assert.throws(
+    () => equityCompare({ bad: { dates: bars.dates, equity: bars.close } } as never),
+    /Curve "bad" is neither \{ dates, values \} nor a backtest result/,
+  );
+  // backtestChart: the equity band is the result's values on its calendar.
+  const fig = backtestChart(result, bars);
+  const band = fig.data.find((t) => t.name === "equity")!;
+  assert.deepEqual(band.x, [...result.equity.dates]);
+  const opened = result.trades[0]!;
+  const entries = fig.data.filter((t) => String(t.name).endsWith("entries"));
+  assert.ok(entries.some((t) => (t.x as string[]).includes(opened.entryDate)));
 });
 
 Deno.test("tables: escaped cells, units formatted, numbers right-aligned", () => {

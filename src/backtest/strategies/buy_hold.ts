@@ -10,8 +10,9 @@ import { type SignalMode, SignalStrategy } from "../signals.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BuyAndHold } from "./buy_hold.ts";
- * console.assert(Object.keys(new BuyAndHold().params).length === 0);
+ * assert.ok(Object.keys(new BuyAndHold().params).length === 0);
  * ```
  */
 export class BuyAndHold extends SignalStrategy<Record<string, never>> {

@@ -11,8 +11,9 @@ import { MovingAverageCrossover, type MovingAverageCrossoverParams } from "./ma_
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GoldenCross } from "./golden_cross.ts";
- * console.assert(new GoldenCross().params.slow === 200);
+ * assert.ok(new GoldenCross().params.slow === 200);
  * ```
  */
 export class GoldenCross extends MovingAverageCrossover {

@@ -25,9 +25,10 @@ export interface MovingAverageCrossoverParams extends Record<string, number | bo
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MovingAverageCrossover } from "./ma_crossover.ts";
  * const s = new MovingAverageCrossover();
- * console.assert(s.validate({ fast: 50, slow: 20, short: false }) !== undefined);
+ * assert.ok(s.validate({ fast: 50, slow: 20, short: false }) !== undefined);
  * ```
  */
 export class MovingAverageCrossover extends SignalStrategy<MovingAverageCrossoverParams> {

@@ -22,9 +22,10 @@ export interface RSIMeanReversionParams extends Record<string, number> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RSIMeanReversion } from "./rsi_mean_reversion.ts";
  * const s = new RSIMeanReversion();
- * console.assert(s.validate({ period: 14, oversold: 70, overbought: 30 }) !== undefined);
+ * assert.ok(s.validate({ period: 14, oversold: 70, overbought: 30 }) !== undefined);
  * ```
  */
 export class RSIMeanReversion extends SignalStrategy<RSIMeanReversionParams> {

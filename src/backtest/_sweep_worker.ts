@@ -1,17 +1,19 @@
 /**
- * The Web Worker behind {@link sweep}'s parallel mode: receives the bars and a
- * strategy reference once, then chunks of parameter combinations, and posts
- * back their stats. Not part of the public API.
+ * The Web Worker behind `Backtest.optimize()`'s parallel mode: receives the
+ * bars, a strategy reference and the options once, then chunks of parameter
+ * combinations, and posts back their stats (computed as an in-process sweep
+ * computes them, with one session for all of its chunks). Internal.
  *
  * @module
  */
 
-import { PlainBars } from "../core/csv_bars.ts";
-import { IndicatorCache } from "./engine.ts";
-import type { StrategyClass } from "./strategy.ts";
+import { PlainBars } from "../core/plain_bars.ts";
+import { rowStats, Session } from "./_engine.ts";
+import { runSettings } from "./_setup.ts";
+import type { Params, StrategyClass } from "./strategy.ts";
 import { STRATEGIES } from "./strategies/mod.ts";
 import type { Stats } from "./metrics.ts";
-import { sweepChunk, type WorkerTask } from "./sweep.ts";
+import type { WorkerTask } from "./_sweep.ts";
 
 /** The worker's global scope, typed for what we use. */
 const scope = self as unknown as {
@@ -19,10 +21,8 @@ const scope = self as unknown as {
   postMessage(message: unknown): void;
 };
 
-let bars: PlainBars | undefined;
+let session: Session | undefined;
 let Strat: StrategyClass | undefined;
-let options: WorkerTask["options"] = {};
-const cache = new IndicatorCache();
 
 async function resolve(ref: WorkerTask["ref"]): Promise<StrategyClass> {
   if (ref.kind === "builtin") {
@@ -45,21 +45,17 @@ async function resolve(ref: WorkerTask["ref"]): Promise<StrategyClass> {
   return cls as StrategyClass;
 }
 
-scope.onmessage = async (
-  e: MessageEvent<{ init?: WorkerTask; combos?: Record<string, never>[] }>,
-) => {
+scope.onmessage = async (e: MessageEvent<{ init?: WorkerTask; combos?: Params[] }>) => {
   try {
     if (e.data.init) {
       const t = e.data.init;
-      bars = new PlainBars({ symbol: t.bars.ranges, ...t.bars });
+      const bars = new PlainBars({ symbol: t.bars.ranges, ...t.bars });
+      session = new Session(bars, runSettings(t.options));
       Strat = await resolve(t.ref);
-      options = t.options;
       scope.postMessage({ ready: true });
       return;
     }
-    const combos = e.data.combos ?? [];
-    const stats: Stats[] = [];
-    sweepChunk(bars!, Strat!, combos, options, cache, (_, s) => stats.push(s));
+    const stats: Stats[] = (e.data.combos ?? []).map((p) => rowStats(session!, Strat!, p));
     scope.postMessage({ stats });
   } catch (err) {
     scope.postMessage({ error: err instanceof Error ? err.message : String(err) });

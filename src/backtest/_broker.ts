@@ -1,5 +1,7 @@
 /**
- * Orders, fills and costs.
+ * The broker: pending orders per symbol, turned into fills on the portfolio.
+ * Internal: strategies reach it through their context (`ctx.buy()`,
+ * `ctx.sell()`, `ctx.closePosition()`, `ctx.cancel()`).
  *
  * Fill rules (DESIGN.md "Numbers we promise"):
  * - A market order placed on bar t fills at bar t+1's open, or at bar t's close
@@ -19,222 +21,32 @@
  *   **When both the stop-loss and the take-profit fall inside one bar, the
  *   stop-loss is assumed hit first** (the conservative reading of an OHLC bar).
  *
- * Costs, on every fill, both sides:
- * - the fill price moves against the trader: `price·(1 + spread + slippage)` for
- *   buys, `price·(1 − spread − slippage)` for sells;
- * - the fee is `max(minFee, commission · |shares| · fill price)`.
- *
- * Sizing happens when the order fills, from the fill price: an order in the
- * direction opposite to the position first closes it (one fill), then the new
- * side is sized from what is then available (a second fill). The budget is
- * `fraction · equity` (default all-in), or `value`, or `shares`, never more than
- * the available margin `equity − Σ|position|·price` of the other positions; the
- * share count is the largest whole number whose cost plus fee fits:
- * `floor(budget / (fill price · (1 + commission)))`, lowered while the minimum
- * fee does not fit.
+ * Every fill either opens (or adds to) a position or closes (part of) it, never
+ * both: an order against the position first closes it (one fill), then the new
+ * side is sized from what is then available (a second fill). Prices, fees and
+ * sizes come from the rules in `_rules.ts`: {@link fillPrice}, {@link feeFor},
+ * {@link orderBudget}, {@link affordableShares}.
  *
  * @module
  */
 
-import type { Portfolio, Transaction } from "./portfolio.ts";
-
-/** Trading costs. All default to 0. */
-export interface CostModel {
-  /** Commission as a fraction of traded value (0.001 = 0.1 %). @default {0} */
-  commission?: number;
-  /** Minimum fee per fill in cash (e.g. 10). @default {0} */
-  minFee?: number;
-  /** Slippage as a fraction of price, against the trader. @default {0} */
-  slippage?: number;
-  /** Bid/ask spread as a fraction of price, paid on each side. @default {0} */
-  spread?: number;
-}
-
-/** How an order is sized and priced. */
-export interface OrderOptions {
-  /** Fraction of equity to commit, in (0, 1]. @default {the run's `size`, all-in} */
-  size?: number;
-  /** A fixed number of whole shares instead of a fraction. */
-  shares?: number;
-  /** A fixed cash value (cost plus fee) instead of a fraction. */
-  value?: number;
-  /** Limit price: buy at or below / sell at or above. */
-  limit?: number;
-  /** Stop price: buy when the price rises to / sell when it falls to. */
-  stop?: number;
-  /** Stop-loss price for the position this order opens. */
-  sl?: number;
-  /** Take-profit price for the position this order opens. */
-  tp?: number;
-  /** Stop-loss as a fraction below (long) / above (short) the entry fill price, e.g. 0.08. */
-  slPct?: number;
-  /** Take-profit as a fraction above (long) / below (short) the entry fill price. */
-  tpPct?: number;
-}
+import { affordableShares, type Costs, feeFor, fillPrice, orderBudget } from "./_rules.ts";
+import type { FillReason, LotStops, Portfolio } from "./_portfolio.ts";
+import { Order, type OrderOptions } from "./orders.ts";
 
 /**
  * The options of an order placed without any (`ctx.buy()`): one frozen object
- * shared by all such orders, so placing them allocates nothing more.
- *
- * @example
- * ```ts
- * import { NO_OPTIONS } from "./broker.ts";
- * console.assert(Object.isFrozen(NO_OPTIONS) && Object.keys(NO_OPTIONS).length === 0);
- * ```
+ * shared by all such orders, so placing them allocates nothing more and checks
+ * nothing.
  */
 export const NO_OPTIONS: Readonly<OrderOptions> = Object.freeze({});
 
-/** An order's life: pending until filled, cancelled, or rejected (nothing affordable). */
-export type OrderStatus = "pending" | "filled" | "cancelled" | "rejected";
-
-/**
- * An order. Created by `ctx.buy()`, `ctx.sell()` and `ctx.closePosition()`.
- *
- * @example
- * ```ts
- * import { Order } from "./broker.ts";
- * const o = new Order(1, 0, 1, "market", {}, 5, false);
- * console.assert(o.status === "pending" && o.side === 1);
- * ```
- */
-export class Order {
-  /** Sequence number within the run. */
-  readonly id: number;
-  /** Symbol index. */
-  readonly symbol: number;
-  /** +1 buy, −1 sell. */
-  readonly side: 1 | -1;
-  /** Market, limit, stop, or close (market order closing the whole position). */
-  readonly kind: "market" | "limit" | "stop" | "close";
-  /** Sizing and stops. */
-  readonly options: Readonly<OrderOptions>;
-  /** Symbol-local index of the bar that placed it. */
-  readonly placedAt: number;
-  /** Whether it was placed to fill at the same bar's close. */
-  readonly onClose: boolean;
-  /** Current status. */
-  status: OrderStatus = "pending";
-
-  /**
-   * @param id Sequence number.
-   * @param symbol Symbol index.
-   * @param side +1 buy, −1 sell.
-   * @param kind Order kind.
-   * @param options Sizing and stops.
-   * @param placedAt Local bar index of placement.
-   * @param onClose Fill at the placing bar's close (market orders with `fillOn: "close"`).
-   */
-  constructor(
-    id: number,
-    symbol: number,
-    side: 1 | -1,
-    kind: Order["kind"],
-    options: OrderOptions,
-    placedAt: number,
-    onClose: boolean,
-  ) {
-    this.id = id;
-    this.symbol = symbol;
-    this.side = side;
-    this.kind = kind;
-    this.options = options;
-    this.placedAt = placedAt;
-    this.onClose = onClose;
-  }
-}
-
-/** A fill reported to `Strategy.onOrderFilled`. */
-export interface Fill extends Transaction {
-  /** The order filled; undefined for stop-loss, take-profit and end-of-run exits. */
-  order: Order | undefined;
-}
-
-/**
- * The fee of one fill: `max(minFee, commission · value)`, 0 for no shares.
- *
- * @param value Traded value `|shares| · fill price`.
- * @param commission Fraction of value.
- * @param minFee Minimum fee.
- * @returns The fee.
- *
- * @example
- * ```ts
- * import { feeFor } from "./broker.ts";
- * console.assert(feeFor(5_000, 0.001, 10) === 10);
- * console.assert(feeFor(50_000, 0.001, 10) === 50);
- * ```
- */
-export function feeFor(value: number, commission: number, minFee: number): number {
-  if (value <= 0) return 0;
-  const f = commission * value;
-  return f > minFee ? f : minFee;
-}
-
-/**
- * The largest whole number of shares whose cost plus fee fits a budget.
- *
- * @param budget Cash available for cost plus fee.
- * @param price Fill price (after spread and slippage).
- * @param commission Fraction of value.
- * @param minFee Minimum fee.
- * @returns Shares ≥ 0.
- *
- * @example
- * ```ts
- * import { affordableShares } from "./broker.ts";
- * console.assert(affordableShares(1_000, 10, 0.01, 0) === 99); // 99·10·1.01 = 999.9
- * console.assert(affordableShares(1_000, 10, 0, 10) === 99);   // 990 + 10
- * ```
- */
-export function affordableShares(
-  budget: number,
-  price: number,
-  commission: number,
-  minFee: number,
-): number {
-  if (!(budget > 0) || !(price > 0)) return 0;
-  let n = Math.floor(budget / (price * (1 + commission)));
-  if (minFee > 0) n = Math.min(n, Math.floor((budget - minFee) / price));
-  while (n > 0 && n * price + feeFor(n * price, commission, minFee) > budget) n--;
-  return n > 0 ? n : 0;
-}
-
-/**
- * Shares to risk a fraction of equity between an entry and a stop: `floor(equity ·
- * risk / |entry − stop|)`, e.g. risk 1 % of equity with a stop 2 $ away.
- *
- * @param equity Account equity.
- * @param risk Fraction of equity to lose if the stop is hit, in (0, 1].
- * @param entry Expected entry price.
- * @param stop Stop-loss price.
- * @returns Whole shares (pass as `{ shares }`); the broker still caps them to what is affordable.
- * @throws {RangeError} When `risk` is outside (0, 1] or entry equals stop.
- *
- * @example
- * ```ts
- * import { riskSize } from "./broker.ts";
- * console.assert(riskSize(100_000, 0.01, 50, 48) === 500);
- * ```
- */
-export function riskSize(equity: number, risk: number, entry: number, stop: number): number {
-  if (!(risk > 0 && risk <= 1)) throw new RangeError(`Risk must be in (0, 1], got ${risk}`);
-  const d = Math.abs(entry - stop);
-  if (!(d > 0)) throw new RangeError(`Entry ${entry} and stop ${stop} must differ to size by risk`);
-  return Math.max(0, Math.floor((equity * risk) / d));
-}
-
-/** Resolved costs and run settings of a {@link Broker}. */
-export interface BrokerSettings {
-  /** Commission fraction. */
-  commission: number;
-  /** Minimum fee. */
-  minFee: number;
-  /** Spread + slippage: the fraction a fill moves against the trader. */
-  adverse: number;
+/** Resolved costs and sizing of a {@link Broker}. */
+export interface BrokerSettings extends Costs {
   /** Default fraction of equity per order. */
-  size: number;
+  readonly size: number;
   /** Market orders fill at the placing bar's close. */
-  fillOnClose: boolean;
+  readonly fillOnClose: boolean;
 }
 
 /**
@@ -243,13 +55,16 @@ export interface BrokerSettings {
  *
  * @example
  * ```ts
- * import { Broker } from "./broker.ts";
- * import { Portfolio } from "./portfolio.ts";
- * const p = new Portfolio(["X"], new Int32Array([0, 1]), 1_000);
- * const b = new Broker(p, { commission: 0, minFee: 0, adverse: 0, size: 1, fillOnClose: false });
+ * import assert from "node:assert/strict";
+ * import { Broker } from "./_broker.ts";
+ * import { Portfolio } from "./_portfolio.ts";
+ * const p = new Portfolio(1, 2, 1_000);
+ * const costs = { commission: 0, minFee: 0, spread: 0, slippage: 0 };
+ * const b = new Broker(p, { ...costs, size: 1, fillOnClose: false });
  * b.place(0, 1, "market", {}, 0);
  * b.atOpen(0, 1, 1, 10, 11, 9);
- * console.assert(p.positions[0] === 100 && p.cash === 0);
+ * assert.equal(p.positions[0], 100);
+ * assert.equal(p.cash, 0);
  * ```
  */
 export class Broker {
@@ -261,8 +76,8 @@ export class Broker {
   readonly pending: Order[][];
   /** Number of pending orders per symbol (fast check in the hot loop). */
   readonly pendingCount: Int32Array;
-  /** Called after every fill with the symbol index and the fill. */
-  onFill: ((s: number, fill: Fill) => void) | undefined;
+  /** Called after every fill with the symbol index, the fill's index in the fill log and its order. */
+  onFill: ((s: number, fill: number, order: Order | undefined) => void) | undefined;
   /** Every order placed, in order. */
   readonly placed: Order[] = [];
   #nextId = 1;
@@ -274,8 +89,8 @@ export class Broker {
   constructor(portfolio: Portfolio, settings: BrokerSettings) {
     this.portfolio = portfolio;
     this.settings = settings;
-    this.pending = portfolio.symbols.map(() => []);
-    this.pendingCount = new Int32Array(portfolio.symbols.length);
+    this.pending = portfolio.lots.map(() => []);
+    this.pendingCount = new Int32Array(portfolio.lots.length);
   }
 
   /**
@@ -439,7 +254,7 @@ export class Broker {
     const p = this.portfolio;
     const o = order.options;
     const pos = p.positions[s]!;
-    const reason: Transaction["reason"] = order.kind;
+    const reason: FillReason = order.kind;
     order.status = "filled";
     this.#remove(order);
     p.lastPrice[s] = raw;
@@ -451,20 +266,16 @@ export class Broker {
     const side = order.side;
     let closing = 0;
     // Opposite position: close it first (all of it for fraction/value orders).
-    if (pos !== 0 && Math.sign(pos) !== side) {
+    if (pos !== 0 && (pos > 0) !== (side > 0)) {
       closing = o.shares !== undefined ? Math.min(o.shares, Math.abs(pos)) : Math.abs(pos);
       this.#fill(s, j, bar, side * closing, raw, reason, order, atOpen);
       if (o.shares !== undefined && closing === o.shares) return;
     }
-    const settings = this.settings;
-    const price = raw * (1 + side * settings.adverse);
+    const st = this.settings;
+    const price = fillPrice(raw, side, true, st);
     const equity = p.value();
-    const available = equity - p.exposure();
-    let budget: number;
-    if (o.value !== undefined) budget = Math.min(o.value, available);
-    else if (o.shares !== undefined) budget = available;
-    else budget = Math.min((o.size ?? settings.size) * equity, available);
-    let n = affordableShares(budget, price, settings.commission, settings.minFee);
+    const budget = orderBudget(equity, equity - p.exposure(), o.size ?? st.size, o.value);
+    let n = affordableShares(budget, price, st.commission, st.minFee);
     if (o.shares !== undefined) n = Math.min(n, o.shares - closing);
     if (n <= 0) {
       if (closing === 0) order.status = "rejected";
@@ -479,29 +290,26 @@ export class Broker {
     bar: number,
     size: number,
     raw: number,
-    reason: Transaction["reason"],
+    reason: FillReason,
     order: Order | undefined,
     atOpen: boolean,
   ): void {
     const st = this.settings;
-    const side = size > 0 ? 1 : -1;
-    const price = raw * (1 + side * st.adverse);
-    const fee = feeFor(Math.abs(size) * price, st.commission, st.minFee);
     const p = this.portfolio;
     const pos = p.positions[s]!;
-    let stops: { sl: number; tp: number; from: number } | undefined;
-    const opens = pos === 0 || Math.sign(pos) === side || Math.abs(size) > Math.abs(pos);
-    if (order && opens && order.kind !== "close") {
+    const side = size > 0 ? 1 : -1;
+    const opens = pos === 0 || (pos > 0) === (size > 0);
+    const price = fillPrice(raw, side, opens, st);
+    const fee = feeFor(Math.abs(size) * price, st.commission, st.minFee);
+    let stops: LotStops | undefined;
+    if (order && opens && order.options !== NO_OPTIONS) {
       const o = order.options;
       const sl = o.sl ?? (o.slPct !== undefined ? price * (1 - side * o.slPct) : NaN);
       const tp = o.tp ?? (o.tpPct !== undefined ? price * (1 + side * o.tpPct) : NaN);
       if (sl === sl || tp === tp) stops = { sl, tp, from: atOpen ? j : j + 1 };
     }
     p.book(s, bar, size, price, fee, reason, stops);
-    if (this.onFill) {
-      const t = p.transactions[p.transactions.length - 1]!;
-      this.onFill(s, { ...t, order });
-    }
+    this.onFill?.(s, p.fills.count - 1, order);
   }
 
   #checkStops(s: number, j: number, bar: number, open: number, high: number, low: number): void {
