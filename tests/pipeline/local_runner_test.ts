@@ -272,12 +272,18 @@ Deno.test("local run: when the list step fails after its retries, the alert is p
     { asxList: "<html><head><title>502 Bad Gateway</title></head></html>" },
     (fake) =>
       withTempDir(async (dir) => {
+        const lines: string[] = [];
         const result = await runPipelineLocally({
           config: quick(dir, fake.url, { asxListUrl: fake.asxListUrl }),
           date: "2024-08-01",
           retryWaitMs: 0,
+          log: (line) => lines.push(line),
         });
         assert.equal(result.status, "FAILED");
+        assert.equal(
+          lines.filter((l) => l.startsWith("UpdateASXSymbols failed: FetchError:")).length,
+          4,
+        );
         assert.equal(fake.stats.listRequests, 1 + 1 + 3); // preflight, then the first try and 3 retries
         assert.equal(result.alerts.length, 1);
         assert.equal(result.alerts[0]!.subject, "Stock Stream Pipeline Failed");
