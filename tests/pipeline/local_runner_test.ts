@@ -44,17 +44,38 @@ async function withFake<T>(
 }
 
 Deno.test("local run: 250 symbols with 5 % injected faults: every recoverable symbol's bar reaches ohlcv/, the rest are named", async () => {
+  // One symbol per kind of fault that never goes away; the rest get 5 % transient faults.
   const permanent = {
     [SYMBOLS_249[10]!]: "404",
+    [SYMBOLS_249[40]!]: "429",
     [SYMBOLS_249[70]!]: "503",
+    [SYMBOLS_249[100]!]: "truncated",
     [SYMBOLS_249[130]!]: "malformed",
-    [SYMBOLS_249[190]!]: "stall",
+    [SYMBOLS_249[160]!]: "stall",
+    [SYMBOLS_249[190]!]: "stall-body",
   } as const;
+  const why = {
+    "404": "not found",
+    "429": "HTTP 429",
+    "503": "HTTP 503",
+    truncated: "Cannot use",
+    malformed: "Cannot use",
+    stall: "within",
+    "stall-body": "within",
+  };
   await withFake(
     { faultRate: 0.05, asxList: LIST_249, symbolFaults: permanent },
     (fake) =>
       withTempDir(async (dir) => {
         const date = "2024-08-01";
+        // A symbol whose bar for the day comes back all null: fetched, the bar dropped.
+        const nulls = SYMBOLS_249.find((s) => {
+          if (s in permanent || fake.series(s, date, date).columns.date.length === 0) return false;
+          fake.setSymbolFault(s, "null-bars");
+          if (fake.series(s, date, date).columns.date.length === 0) return true;
+          fake.setSymbolFault(s, undefined);
+          return false;
+        })!;
         const progress: number[] = [];
         const result = await runPipelineLocally({
           config: quick(dir, fake.url, { asxListUrl: fake.asxListUrl }),
@@ -67,21 +88,14 @@ Deno.test("local run: 250 symbols with 5 % injected faults: every recoverable sy
         const failed = Object.keys(permanent).sort();
         assert.deepEqual(s.symbols_failed, failed);
         assert.equal(s.symbols_processed, 250);
-        assert.equal(s.symbols_fetched, 246);
+        assert.equal(s.symbols_fetched, 243);
         assert.deepEqual(
           s.failures.map((
             f,
-          ) => [f.symbol, f.reason.match(/not found|HTTP 503|Cannot use|within/)?.[0]]),
-          failed.map((sym) => [
-            sym,
-            {
-              "404": "not found",
-              "503": "HTTP 503",
-              malformed: "Cannot use",
-              stall: "within",
-            }[permanent[sym]!],
-          ]),
+          ) => [f.symbol, f.reason.match(/not found|HTTP \d+|Cannot use|within/)?.[0]]),
+          failed.map((sym) => [sym, why[permanent[sym]!]]),
         );
+        assert.equal(s.rows.dropped, 1, `the null bar of ${nulls}`);
         assert.equal(s.batches.total, 3);
         assert.ok(s.retries > 0, "faults were injected and retried");
         const injected = Object.values(fake.stats.faults).reduce((a, b) => a + b, 0);
@@ -94,7 +108,7 @@ Deno.test("local run: 250 symbols with 5 % injected faults: every recoverable sy
         }
         const withBar = [...got.keys()].length;
         assert.ok(withBar >= 235, `${withBar} symbols with a bar`); // a few are suspended that day
-        assert.equal(s.holes.symbols, 246 - withBar);
+        assert.equal(s.holes.symbols, 243 - withBar);
         // The run summary on disk is the one returned; progress counted every symbol.
         const lake = await openLake(dir);
         try {
@@ -118,7 +132,7 @@ Deno.test("local run: 250 symbols with 5 % injected faults: every recoverable sy
           await lake.close();
         }
         assert.equal(progress.at(-1), 250);
-        assert.equal(result.progress.failed, 4);
+        assert.equal(result.progress.failed, 7);
       }),
   );
 });
