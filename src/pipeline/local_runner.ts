@@ -191,26 +191,37 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Loca
   let aggregateStartedAt: string | undefined;
 
   // Refuse before opening anything if a Task state would reach AWS.
-  const lambda = (fn: (payload: never) => Promise<unknown>): LocalHandler => async (input) => ({
-    Payload: await fn((input as { Payload: never }).Payload),
-    StatusCode: 200,
-  });
+  const lambda =
+    (state: string, fn: (payload: never) => Promise<unknown>): LocalHandler => async (input) => {
+      try {
+        return { Payload: await fn((input as { Payload: never }).Payload), StatusCode: 200 };
+      } catch (err) {
+        // The definition decides what happens next (retry, catch); say so, as a retry may wait a minute.
+        const e = err as Error;
+        options.log?.(
+          `${state} failed: ${e.name}: ${e.message} (the state machine retries or catches it as defined${
+            options.retryWaitMs === undefined ? "; --retry-wait-ms shortens the waits" : ""
+          })`,
+        );
+        throw err;
+      }
+    };
   const deps = {} as Awaited<ReturnType<typeof openPipeline>>;
   const defaults: Record<string, LocalHandler> = {
-    UpdateASXSymbols: lambda(async (payload) => {
+    UpdateASXSymbols: lambda("UpdateASXSymbols", async (payload) => {
       const out: UpdateSymbolsOutput = await updateSymbols(payload, deps.updateSymbols);
       progress.batchesTotal = out.symbolBatches.length;
       progress.symbolsTotal = out.symbolBatches.reduce((s, b) => s + b.symbols.length, 0);
       report();
       return out;
     }),
-    FetchStockData: lambda(async (payload) => {
+    FetchStockData: lambda("FetchStockData", async (payload) => {
       const out: FetchBatchOutput = await fetchBatch(payload, deps.fetchBatch);
       progress.batchesDone++;
       report();
       return out;
     }),
-    AggregateResults: lambda((payload) => {
+    AggregateResults: lambda("AggregateResults", (payload) => {
       aggregateStartedAt ??= now().toISOString();
       return aggregateResults(payload, deps.aggregate);
     }),

@@ -23,7 +23,7 @@
 
 import { formatDate, parseDate } from "../core/dates.ts";
 import { ConfigError, FetchError } from "../core/errors.ts";
-import { allocOhlcv, type OhlcvColumns } from "../core/ohlcv_columns.ts";
+import type { OhlcvColumns } from "../core/ohlcv_columns.ts";
 import { validateSymbol } from "../core/symbol.ts";
 
 /** Yahoo's chart host, which {@link YahooOptions.baseUrl} replaces. */
@@ -352,41 +352,36 @@ function toDailyBars(
   } catch (err) {
     throw malformed(`bad timestamp or time zone (${(err as Error).message})`);
   }
-  const out = allocOhlcv(n);
-  let k = 0, dropped = 0, last = -Infinity;
+  // The bars to keep: in range, ascending, no null field, every value a finite number.
+  const keep: number[] = [];
+  let dropped = 0, last = -Infinity;
   for (let i = 0; i < n; i++) {
     const d = dates[i]!;
     if (d < start || d > end) continue;
     if (d <= last) throw malformed(`dates not ascending at ${formatDate(d)}`);
     last = d;
-    const o = quote.open[i], h = quote.high[i], l = quote.low[i], c = quote.close[i];
-    const v = quote.volume[i];
-    const a = adj === undefined ? c : adj[i];
-    if (o == null || h == null || l == null || c == null || v == null || a == null) {
+    const values = [quote.open[i], quote.high[i], quote.low[i], quote.close[i], quote.volume[i]];
+    values.push(adj === undefined ? quote.close[i] : adj[i]);
+    if (values.some((x) => x == null)) {
       dropped++;
       continue;
     }
-    for (const x of [o, h, l, c, v, a]) {
+    for (const x of values) {
       if (typeof x !== "number" || !Number.isFinite(x)) throw malformed(`non-numeric value ${x}`);
     }
-    out.date[k] = d;
-    out.open[k] = o;
-    out.high[k] = h;
-    out.low[k] = l;
-    out.close[k] = c;
-    out.volume[k] = Math.round(v);
-    out.adjusted_close[k] = a as number;
-    k++;
+    keep.push(i);
   }
+  const column = (values: ArrayLike<unknown>) =>
+    Float64Array.from(keep, (i) => values[i] as number);
   const rows: OhlcvColumns = {
-    symbol: new Array<string>(k).fill(symbol),
-    date: out.date.slice(0, k),
-    open: out.open.slice(0, k),
-    high: out.high.slice(0, k),
-    low: out.low.slice(0, k),
-    close: out.close.slice(0, k),
-    volume: out.volume.slice(0, k),
-    adjusted_close: out.adjusted_close.slice(0, k),
+    symbol: keep.map(() => symbol),
+    date: Int32Array.from(keep, (i) => dates[i]!),
+    open: column(quote.open),
+    high: column(quote.high),
+    low: column(quote.low),
+    close: column(quote.close),
+    volume: Float64Array.from(keep, (i) => Math.round(quote.volume[i])),
+    adjusted_close: column(adj ?? quote.close),
   };
   const eventDate = (e: { date?: unknown }, key: string): number | undefined => {
     const t = e.date instanceof Date ? e.date.getTime() / 1000 : Number(e.date ?? key);

@@ -49,15 +49,9 @@ export const FAULT_KINDS = [
 export type FaultKind = typeof FAULT_KINDS[number];
 
 /** Faults that a client can get past by retrying: what `faultRate` injects by default. */
-export const TRANSIENT_FAULTS: readonly FaultKind[] = [
-  "429",
-  "500",
-  "503",
-  "stall",
-  "stall-body",
-  "truncated",
-  "malformed",
-];
+export const TRANSIENT_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter((k) =>
+  k !== "null-bars" && k !== "404"
+);
 
 /** Options of {@link startFakeYahoo}. */
 export interface FakeYahooOptions {

@@ -91,10 +91,12 @@ const fake = await startFakeYahoo({
 console.log(`fake Yahoo on ${fake.url} (ASX list: ${fake.asxListUrl}); Ctrl-C to stop`);
 Deno.addSignalListener("SIGINT", async () => {
   await fake.close();
+  const faults = Object.entries(fake.stats.faults).filter(([, n]) => n > 0);
+  const total = faults.reduce((a, [, n]) => a + n, 0);
   console.log(
-    `served ${fake.stats.requests} chart requests, ${
-      Object.values(fake.stats.faults).reduce((a, b) => a + b, 0)
-    } with faults`,
+    `served ${fake.stats.requests} chart requests, ${total} with faults ${
+      JSON.stringify(Object.fromEntries(faults))
+    }`,
   );
   Deno.exit(0);
 });
