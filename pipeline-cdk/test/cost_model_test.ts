@@ -79,3 +79,20 @@ Deno.test("cost model: its memory sizes and alarm metrics are the deployed ones"
   }
   assert.equal(ALARM_METRICS, metrics);
 });
+
+Deno.test("cost model: the README's cost table is what the model prints", () => {
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  const b = dailyBill(DEFAULT_COST_PARAMS);
+  const cell = (label: string) => {
+    const row = readme.split("\n").find((l) => l.startsWith(`| ${label}`));
+    assert.ok(row, `README has a "${label}" row`);
+    return row.split("|").map((c) => c.trim().replaceAll("*", ""));
+  };
+  const money = (n: number) => `$${n.toFixed(2)}`;
+  assert.equal(cell("**the run**")[3], money(b.run.list));
+  assert.equal(cell("**the run**")[4], money(b.run.afterFreeTier));
+  assert.equal(cell("**total**")[3], money(b.list));
+  assert.equal(cell("Lambda FetchStockData")[3], money(b.lines[0]!.list));
+  assert.equal(cell("CloudWatch alarms")[3], money(ALARM_METRICS * PRICES.alarmMetric));
+  assert.match(readme, new RegExp(`fetchPauseMs=${pauseForBudget(DEFAULT_COST_PARAMS, 0.5)}\\b`));
+});

@@ -216,7 +216,11 @@ async function runDeployed(invoke: Invoke): Promise<void> {
         AggregateResults: task("AggregateResults"),
       },
     });
-    assert.equal(result.status, "SUCCEEDED", JSON.stringify(result.error));
+    assert.equal(
+      result.status,
+      "SUCCEEDED",
+      JSON.stringify({ error: result.error, alerts: result.alerts }),
+    );
     assert.equal(windows.get("FetchStockData")?.calls, 3);
 
     // The lake holds exactly the fake's bars for the day.
