@@ -19,6 +19,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { Stack } from "aws-cdk-lib";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import { errorLine, runScript } from "../lib/cli.ts";
 import { PIPELINE_HANDLERS } from "../lib/handlers.ts";
 import { CDK_DIR, DEFAULT_BUNDLE_DIR } from "../lib/paths.ts";
 import { buildApp } from "../lib/pipeline_app.ts";
@@ -67,7 +68,7 @@ function main(): number {
     app.synth();
   } catch (err) {
     // cdk-nag findings without an acknowledgement fail the synth with a report.
-    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(errorLine(err));
     return 1;
   }
   const stacks = app.node.children.filter(Stack.isStack).map((s) => s.stackName).join(", ");
@@ -77,9 +78,4 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 2;
-}
+await runScript(main);

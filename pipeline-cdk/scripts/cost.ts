@@ -23,6 +23,7 @@ import {
   PRICES,
   SEED_MONTHLY,
 } from "../lib/cost_model.ts";
+import { runScript } from "../lib/cli.ts";
 
 function main(): number {
   const { values } = parseArgs({
@@ -111,9 +112,4 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 2;
-}
+await runScript(main);
