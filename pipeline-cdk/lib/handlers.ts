@@ -42,14 +42,18 @@ export interface PipelineHandler {
 }
 
 /**
- * The three functions. Memory: under node, importing a bundle takes the
- * process to ~77 MB and starting duckdb-wasm 1.28 and writing a Parquet file
- * adds ~70 MB, so the list and fetch steps (a few thousand rows) get 256 MB,
- * the least with a fifth to spare; the fetcher spends 90 % of its time in the
- * politeness pause, so its memory is most of the bill (README "Cost"). The
- * aggregator merges a year of 2,200 symbols (~550k rows) in duckdb-wasm, and
- * its memory also buys it CPU. tests/pipeline_cdk checks each function's peak
- * RSS under node stays below 80 % of its memory.
+ * The three functions. Memory, from measurements on this machine:
+ * - list and fetch steps (a few thousand rows each): under node, importing a
+ *   bundle takes the process to 77 MB, and duckdb-wasm 1.28 starting and writing
+ *   a Parquet file adds ~70 MB, so 256 MB is the least with a fifth to spare.
+ *   The fetcher spends 90 % of its time in the politeness pause, so its memory
+ *   is most of the bill (README "What it costs").
+ * - the aggregator: merging a day of 2,200 symbols into a 7-month year file
+ *   peaked at 611 MB in Deno (duckdb-wasm 1.32, whose start alone takes the
+ *   process to 266 MB) and took 5.1 s; a December merge holds twice the year.
+ *   2 GB leaves room for that and buys a whole vCPU.
+ * tests/pipeline_cdk checks each function's peak RSS under node stays below
+ * 80 % of its memory when it runs the deployed bundles.
  */
 export const PIPELINE_HANDLERS: readonly PipelineHandler[] = [
   {
