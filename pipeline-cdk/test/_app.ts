@@ -25,6 +25,17 @@ export interface BuiltApp extends PipelineApp {
 }
 
 const cache = new Map<string, BuiltApp>();
+let tempRoot: string | undefined;
+
+/** A fresh cloud-assembly directory under one temp root, removed when the tests end. */
+function outdir(): string {
+  if (tempRoot === undefined) {
+    const root = Deno.makeTempDirSync({ prefix: "asxlab-cdk-test-" });
+    tempRoot = root;
+    globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+  }
+  return Deno.makeTempDirSync({ dir: tempRoot });
+}
 
 /**
  * Builds the app with `cdk.json`'s context and the given `asxlab:` overrides.
@@ -37,7 +48,7 @@ export function app(overrides: Record<string, unknown> = {}): BuiltApp {
   const hit = cache.get(key);
   if (hit) return hit;
   const built = buildApp({
-    outdir: Deno.makeTempDirSync({ prefix: "asxlab-cdk-test-" }),
+    outdir: outdir(),
     context: { ...CDK_JSON_CONTEXT, ...overrides },
     code: (h) => lambda.Code.fromInline(`exports.handler = async () => ({ stub: "${h.id}" });`),
   });

@@ -176,6 +176,7 @@ async function runDeployed(invoke: Invoke): Promise<void> {
       ASXLAB_ASX_LIST_URL: fake.asxListUrl,
       ASXLAB_FETCH_PAUSE_MS: "0", // deployed: 2000
       ASXLAB_BATCH_SIZE: BATCH_SIZE,
+      ASXLAB_CACHE_DIR: join(scratch, "lambda-cache"), // deployed: the default under /tmp
     };
     // Which function's window each S3 request fell in (the states never overlap).
     const windows = new Map<string, { from: number; to: number; active: number; calls: number }>();
@@ -330,8 +331,9 @@ const underNode = (outDir: string): Invoke => (fn, env, event) => {
         AWS_LAMBDA_FUNCTION_NAME: fn.id,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
         LAMBDA_TASK_ROOT: task,
-        ASXLAB_CACHE_DIR: join(home, "tmp", "asxlab-s3-cache"),
         ...env,
+        // Each process is a fresh container: its own /tmp.
+        ASXLAB_CACHE_DIR: join(home, "tmp", "asxlab-s3-cache"),
       },
       stdio: ["pipe", "pipe", "pipe"],
     });
