@@ -22,6 +22,9 @@
 /** The deployed state machine's name. */
 export const STATE_MACHINE_NAME = "stock-data-pipeline";
 
+/** The longest a whole execution may run (3 h) before Step Functions times it out. */
+export const EXECUTION_TIMEOUT_SECONDS = 3 * 60 * 60;
+
 /** The SNS subject of the failure alert. */
 export const FAILURE_SUBJECT = "Stock Stream Pipeline Failed";
 
@@ -105,6 +108,10 @@ export function stateMachineDefinition(resources: StateMachineResources): AslDef
     Comment:
       "asxlab daily pipeline: refresh the ASX list, fetch daily bars from Yahoo in batches, consolidate into the Parquet lake, alert on failure",
     StartAt: "UpdateASXSymbols",
+    // A whole run's bound: a daily run takes ~12 min (22 batches of 100 symbols with a 2 s pause,
+    // 10 at a time); without a bound a stuck run would never time out and the CDK's
+    // ExecutionsTimedOut alarm could never fire.
+    TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
     States: {
       UpdateASXSymbols: {
         ...invoke(resources.updateSymbolsFunction, { "Payload.$": "$" }),

@@ -38,6 +38,7 @@ Deno.test("state machine: the seed's retries, catches, Map and alert, with the r
   const asl: Json = stateMachineDefinition(REAL);
   const s: Record<string, Json> = asl.States;
   assert.equal(asl.StartAt, "UpdateASXSymbols");
+  assert.equal(asl.TimeoutSeconds, 10_800); // a stuck run times out (and the alarm sees it)
   for (
     const [name, fn] of [
       ["UpdateASXSymbols", REAL.updateSymbolsFunction],
