@@ -19,12 +19,22 @@
  */
 
 import type { Table } from "apache-arrow";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bars } from "../core/bars.ts";
-import { type DateRange, formatDate, resolveRange, yearOf } from "../core/dates.ts";
+import { type DateRange, resolveRange, yearOf } from "../core/dates.ts";
+import { envVar } from "../core/env.ts";
 import { ConfigError, LakeError } from "../core/errors.ts";
 import { validateSymbol } from "../core/symbol.ts";
-import type { Engine, EngineKind, ParquetFilter, ParquetSource } from "./engine.ts";
+import {
+  DEFAULT_ROW_GROUP_SIZE,
+  type Engine,
+  type EngineKind,
+  type ParquetFilter,
+  type ParquetSource,
+} from "./engine.ts";
 import { curatedYear, PREFIX, RAW_BATCH_KEY, rawBatchKey, yearPrefix } from "./keys.ts";
 import { openEngine } from "./open_engine.ts";
 import { openStore } from "./open_store.ts";
@@ -102,9 +112,6 @@ function isCacheCapable(store: Store): store is LakeStore {
   return typeof s.localPathFor === "function" && typeof s.evict === "function";
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const sqlDate = (day: number) => `DATE '${formatDate(day)}'`;
-
 const READ_ONLY_SQL =
   /^\s*(select|with|from|describe|summarize|show|explain|pivot|unpivot|values|table)\b/i;
 
@@ -120,13 +127,15 @@ export class Lake {
   readonly engine: Engine;
   readonly #rowGroupSize: number;
   #seq = 0;
+  /** A temporary directory for copies of objects from stores that have no local file. */
+  #tempDir: Promise<string> | undefined;
 
   /**
    * @param store The object store.
    * @param engine The query engine.
    * @param rowGroupSize Rows per row group in curated files.
    */
-  constructor(store: Store, engine: Engine, rowGroupSize = 4_096) {
+  constructor(store: Store, engine: Engine, rowGroupSize = DEFAULT_ROW_GROUP_SIZE) {
     this.uri = store.uri;
     this.store = store;
     this.engine = engine;
@@ -138,8 +147,9 @@ export class Lake {
     if (isCacheCapable(this.store)) return await this.store.localPathFor(info);
     const direct = await this.store.localPath?.(info.key);
     if (direct) return direct;
-    const tmp = await Deno.makeTempFile({ suffix: ".parquet" });
-    await Deno.writeFile(tmp, await this.store.get(info.key));
+    this.#tempDir ??= mkdtemp(join(tmpdir(), "asxlab-lake-"));
+    const tmp = join(await this.#tempDir, `o${++this.#seq}.parquet`);
+    await writeFile(tmp, await this.store.get(info.key));
     return tmp;
   }
 
@@ -209,13 +219,8 @@ export class Lake {
     if (Number.isFinite(end)) filter.end = end;
     const name = await this.#register(objects, filter);
     try {
-      const where: string[] = [];
-      if (symbols) where.push(`symbol IN (${symbols.map(sqlString).join(", ")})`);
-      if (Number.isFinite(start)) where.push(`date >= ${sqlDate(start)}`);
-      if (Number.isFinite(end)) where.push(`date <= ${sqlDate(end)}`);
-      const sql = `SELECT ${columns.join(", ")} FROM ${name}${
-        where.length ? ` WHERE ${where.join(" AND ")}` : ""
-      } ORDER BY symbol, date`;
+      // The view holds exactly the filtered rows and columns.
+      const sql = `SELECT ${columns.join(", ")} FROM ${name} ORDER BY symbol, date`;
       return new Bars(await this.#evictOnError(() => this.engine.query(sql)));
     } finally {
       await this.engine.drop(name);
@@ -374,20 +379,16 @@ export class Lake {
         if (!new RegExp(`\\b${view}\\b`, "i").test(trimmed)) continue;
         const scoped = view === "ohlcv" ? scopeFilter(scope) : undefined;
         const objects = (await this.store.list(prefix)).filter((o) =>
-          pick(o.key) && (!scoped || yearMayMatch(o.key, scoped.filter))
+          pick(o.key) && (!scoped || yearMayMatch(o.key, scoped))
         );
         if (objects.length === 0) {
           await this.engine.registerArrow(view, rawTable(emptyRows(), 0));
           views.push(view);
           continue;
         }
-        const name = await this.#register(objects, scoped?.filter);
+        const name = await this.#register(objects, scoped);
         registered.push(name);
-        await this.engine.query(
-          `CREATE OR REPLACE VIEW ${view} AS SELECT ${scoped?.select ?? "*"} FROM ${name}${
-            scoped?.where ?? ""
-          }`,
-        );
+        await this.engine.query(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${name}`);
         views.push(view);
       }
       return await this.#evictOnError(() => this.engine.query(trimmed));
@@ -557,10 +558,12 @@ export class Lake {
     }
   }
 
-  /** Releases the store's clients (the shared engine stays for reuse; see `closeEngines`). */
+  /** Closes the engine and the store's clients (a shared wasm instance stays for reuse; see `closeEngines`). */
   async close(): Promise<void> {
     await this.engine.close();
     await this.store.close?.();
+    if (this.#tempDir) await rm(await this.#tempDir, { recursive: true, force: true });
+    this.#tempDir = undefined;
   }
 }
 
@@ -576,31 +579,20 @@ export interface SqlScope {
   columns?: readonly (typeof LAKE_COLUMNS[number])[];
 }
 
-/** The registration filter and view clauses of a scope, or undefined when it scopes nothing. */
-function scopeFilter(
-  scope: SqlScope,
-): { filter: ParquetFilter; select: string; where: string } | undefined {
+/** The filter of a scope (the view holds exactly what it selects), or undefined when it scopes nothing. */
+function scopeFilter(scope: SqlScope): ParquetFilter | undefined {
   if (
     scope.start === undefined && scope.end === undefined && scope.symbols === undefined &&
     scope.columns === undefined
   ) return undefined;
   const [start, end] = resolveRange({ start: scope.start, end: scope.end });
   const filter: ParquetFilter = {};
-  const where: string[] = [];
   if (scope.symbols) {
     if (scope.symbols.length === 0) throw new ConfigError("An SQL scope needs at least one symbol");
     filter.symbols = scope.symbols.map(validateSymbol);
-    where.push(`symbol IN (${filter.symbols.map(sqlString).join(", ")})`);
   }
-  if (Number.isFinite(start)) {
-    filter.start = start;
-    where.push(`date >= ${sqlDate(start)}`);
-  }
-  if (Number.isFinite(end)) {
-    filter.end = end;
-    where.push(`date <= ${sqlDate(end)}`);
-  }
-  let select = "*";
+  if (Number.isFinite(start)) filter.start = start;
+  if (Number.isFinite(end)) filter.end = end;
   if (scope.columns) {
     for (const c of scope.columns) {
       if (!(LAKE_COLUMNS as readonly string[]).includes(c)) {
@@ -608,9 +600,8 @@ function scopeFilter(
       }
     }
     filter.columns = [...new Set(["symbol", "date", ...scope.columns])];
-    select = filter.columns.join(", ");
   }
-  return { filter, select, where: where.length ? ` WHERE ${where.join(" AND ")}` : "" };
+  return filter;
 }
 
 function yearMayMatch(key: string, filter: ParquetFilter): boolean {
@@ -649,7 +640,7 @@ function emptyRows(): RawRows {
  * ```
  */
 export async function openLake(uri?: string, options: OpenLakeOptions = {}): Promise<Lake> {
-  const target = uri ?? Deno.env.get("ASXLAB_LAKE") ?? DEFAULT_LAKE_DIR;
+  const target = uri ?? envVar("ASXLAB_LAKE") ?? DEFAULT_LAKE_DIR;
   const store = await openStore(target, {
     cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
     endpoint: options.endpoint,
