@@ -22,10 +22,8 @@ import type { Table } from "apache-arrow";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Bars } from "../core/bars.ts";
 import { type DateRange, resolveRange, yearOf } from "../core/dates.ts";
-import { envVar } from "../core/env.ts";
 import { ConfigError, LakeError } from "../core/errors.ts";
 import { validateSymbol } from "../core/symbol.ts";
 import {
@@ -42,20 +40,13 @@ import { BAR_COLUMNS, checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "
 import type { S3Credentials } from "./s3_store.ts";
 import type { LakeStore, ObjectInfo, Store } from "./store.ts";
 
-/** The shipped sample lake, resolved from this module so it works from any working directory. */
-export const DEFAULT_LAKE_DIR: string = fileURLToPath(
-  new URL("../../data-cache/lake", import.meta.url),
-);
-/** The default S3 object cache directory. */
-export const DEFAULT_CACHE_DIR: string = fileURLToPath(
-  new URL("../../data-cache/s3", import.meta.url),
-);
+export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR } from "./defaults.ts";
 
 /** Options of {@link openLake}. */
 export interface OpenLakeOptions {
   /** Query engine. @default {env ASXLAB_ENGINE, else "wasm"} */
   engine?: EngineKind;
-  /** Where S3 objects are cached. @default {"data-cache/s3"} */
+  /** Where S3 objects are cached. @default {env ASXLAB_CACHE_DIR, else data-cache/s3 in the repository} */
   cacheDir?: string;
   /** S3 endpoint (e.g. a local s3rver); implies path-style addressing. */
   endpoint?: string;
@@ -640,9 +631,8 @@ function emptyRows(): RawRows {
  * ```
  */
 export async function openLake(uri?: string, options: OpenLakeOptions = {}): Promise<Lake> {
-  const target = uri ?? envVar("ASXLAB_LAKE") ?? DEFAULT_LAKE_DIR;
-  const store = await openStore(target, {
-    cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
+  const store = await openStore(uri, {
+    cacheDir: options.cacheDir,
     endpoint: options.endpoint,
     region: options.region,
     credentials: options.credentials,

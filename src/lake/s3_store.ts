@@ -13,6 +13,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { envVar } from "../core/env.ts";
 import { ConfigError, LakeError, type LakeErrorCode } from "../core/errors.ts";
 import {
   compareKeys,
@@ -107,19 +108,6 @@ export function parseS3Uri(uri: string): S3Location {
   return { bucket, prefix };
 }
 
-function env(name: string): string | undefined {
-  try {
-    // Never prompt: without --allow-env the variable counts as unset.
-    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
-      return undefined;
-    }
-    const value = Deno.env.get(name);
-    return value === "" ? undefined : value;
-  } catch {
-    return undefined; // no --allow-env: behave as if unset
-  }
-}
-
 /**
  * A {@link Store} on S3 (or anything that speaks S3: s3rver, MinIO).
  *
@@ -169,9 +157,9 @@ export class S3Store implements Store {
     this.prefix = prefix;
     this.uri = prefix === "" ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
     this.cacheNamespace = prefix === "" ? bucket : `${bucket}/${prefix}`;
-    this.region = options.region ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ??
+    this.region = options.region ?? envVar("AWS_REGION") ?? envVar("AWS_DEFAULT_REGION") ??
       "ap-southeast-2";
-    this.endpoint = options.endpoint ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL");
+    this.endpoint = options.endpoint ?? envVar("AWS_ENDPOINT_URL_S3") ?? envVar("AWS_ENDPOINT_URL");
     const pageSize = options.pageSize ?? 1000;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
       throw new ConfigError(`Invalid S3 list page size ${pageSize}: expected an integer 1..1000`);
