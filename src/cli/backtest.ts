@@ -28,7 +28,7 @@ import { type NumericStatKey, STAT_KEYS, type Stats } from "../backtest/metrics.
 import { didYouMean, type ParamValue, type StrategyClass } from "../backtest/strategy.ts";
 import { STRATEGIES } from "../backtest/strategies/mod.ts";
 import { type Grid, range, sweep, type SweepResult } from "../backtest/sweep.ts";
-import { formatRows, runCli } from "./_cli.ts";
+import { cliPath, formatRows, runCli } from "./_cli.ts";
 import { type FlagValues, parseFlags } from "./_flags.ts";
 
 const USAGE = `usage: deno task backtest [flags]
@@ -334,6 +334,8 @@ function describe(r: BacktestResult, bars: BarsLike): string {
 
 async function main(args: string[]): Promise<number> {
   const values = parse(args);
+  for (const f of ["csv", "lake", "out"] as const) if (values[f]) values[f] = cliPath(values[f]);
+  if (values.strategy?.endsWith(".json")) values.strategy = cliPath(values.strategy);
   if (values.help) {
     console.log(USAGE);
     return 0;
