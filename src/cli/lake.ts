@@ -118,6 +118,10 @@ async function main(): Promise<number> {
         }
         const info = await lake.info();
         console.log(`lake     ${info.uri}`);
+        if (info.objects === 0) {
+          console.log("empty    no curated bars yet (nothing under ohlcv/)");
+          return 0;
+        }
         console.log(`symbols  ${info.symbols.length}: ${info.symbols.join(", ")}`);
         console.log(`dates    ${info.start ?? "-"} .. ${info.end ?? "-"}`);
         console.log(`rows     ${info.rows.toLocaleString("en-AU")}`);

@@ -48,6 +48,7 @@ export class LakeError extends Error {
 /** The kinds of {@link LakeError}. */
 export type LakeErrorCode =
   | "NotFound"
+  | "Empty"
   | "NoSuchBucket"
   | "AccessDenied"
   | "BadKey"

@@ -150,6 +150,16 @@ export class CachedStore implements LakeStore {
   }
 
   /**
+   * Whether the inner store's root exists (never cached).
+   *
+   * @returns The inner store's answer, `true` when it cannot tell.
+   * @throws {LakeError} As the inner store's `exists`.
+   */
+  async exists(): Promise<boolean> {
+    return (await this.inner.exists?.()) ?? true;
+  }
+
+  /**
    * Heads the inner store.
    *
    * @param key An object key.

@@ -169,14 +169,45 @@ export class Lake {
     }
   }
 
-  /** Curated objects whose year can overlap [start, end]. */
+  /**
+   * Every curated object. An empty listing is told apart from a lake that is not
+   * there: a missing directory or bucket is a `NotFound` naming it.
+   */
+  async #allCurated(): Promise<ObjectInfo[]> {
+    const all = (await this.store.list(PREFIX.ohlcv)).filter((o) =>
+      curatedYear(o.key) !== undefined
+    );
+    if (all.length === 0) await this.#mustExist();
+    return all;
+  }
+
+  /** Throws `NotFound` when the lake's directory (or bucket) does not exist. */
+  async #mustExist(): Promise<void> {
+    if ((await this.store.exists?.()) === false) {
+      const what = this.uri.startsWith("s3://") ? "bucket" : "directory";
+      throw new LakeError(
+        `No lake at ${this.uri}: the ${what} does not exist. Check the path ` +
+          `(a lake is created by writing to it, e.g. by the pipeline)`,
+        { code: "NotFound" },
+      );
+    }
+  }
+
+  /** Curated objects whose year can overlap [start, end]; `Empty` when the lake holds none. */
   async #curated(start: number, end: number): Promise<ObjectInfo[]> {
-    const all = await this.store.list(PREFIX.ohlcv);
+    const all = await this.#allCurated();
+    if (all.length === 0) {
+      throw new LakeError(
+        `The lake at ${this.uri} is empty: it holds no curated bars yet (nothing under ` +
+          `${PREFIX.ohlcv}). Merge fetched batches into it first (the daily pipeline does)`,
+        { key: PREFIX.ohlcv, code: "Empty" },
+      );
+    }
     const y0 = Number.isFinite(start) ? yearOf(start) : -Infinity;
     const y1 = Number.isFinite(end) ? yearOf(end) : Infinity;
     return all.filter((o) => {
-      const y = curatedYear(o.key);
-      return y !== undefined && y >= y0 && y <= y1;
+      const y = curatedYear(o.key)!;
+      return y >= y0 && y <= y1;
     });
   }
 
@@ -223,7 +254,8 @@ export class Lake {
    *
    * @param options Columns to load.
    * @returns Bars sorted by symbol, date.
-   * @throws {LakeError} When an object is unreadable or has the wrong schema.
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Empty` when it holds no curated
+   *   bars yet, `Corrupt`/`Schema` when an object is unreadable or has the wrong schema.
    */
   loadAll(options: LoadOptions = {}): Promise<Bars> {
     return this.#load(undefined, {}, options);
@@ -237,7 +269,8 @@ export class Lake {
    * @param options Columns to load.
    * @returns Bars sorted by symbol, date.
    * @throws {ConfigError} On malformed or reversed dates.
-   * @throws {LakeError} When an object is unreadable.
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Empty` when it holds no curated
+   *   bars yet, `Corrupt` when an object is unreadable.
    */
   async loadDateRange(start: string, end: string, options: LoadOptions = {}): Promise<Bars> {
     return await this.#load(undefined, { start, end }, options);
@@ -251,7 +284,8 @@ export class Lake {
    * @param options Columns to load.
    * @returns Bars sorted by symbol, date (symbols absent from the lake are absent from the result).
    * @throws {ConfigError} On an invalid symbol or date range.
-   * @throws {LakeError} When an object is unreadable.
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Empty` when it holds no curated
+   *   bars yet, `Corrupt` when an object is unreadable.
    */
   async loadSymbols(
     symbols: readonly string[],
@@ -284,11 +318,11 @@ export class Lake {
   /**
    * Summarises the curated data: symbols, date range, rows, objects and bytes.
    *
-   * @returns The summary.
-   * @throws {LakeError} When an object is unreadable.
+   * @returns The summary (`objects: 0` for an empty lake).
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Corrupt` when an object is unreadable.
    */
   async info(): Promise<LakeInfo> {
-    const objects = await this.#curated(-Infinity, Infinity);
+    const objects = await this.#allCurated();
     const bytes = objects.reduce((sum, o) => sum + o.size, 0);
     if (objects.length === 0) {
       return {
@@ -330,16 +364,17 @@ export class Lake {
    * Runs a read-only SQL query for ad-hoc research. The curated data is the
    * table `ohlcv`, the raw batches `raw` (each registered only when named).
    *
-   * `scope` narrows what `ohlcv` holds (dates, symbols, columns): only the
-   * objects and row groups that can match are read, and the view applies the
-   * filter exactly. On the wasm engine, which must hold what it registers,
-   * scope a query over part of a large lake rather than filtering in SQL.
+   * `ohlcv` and `raw` are views: DuckDB reads only the columns and (for
+   * comparisons on `date`, or one `symbol`) the row groups a query needs. `scope`
+   * narrows what `ohlcv` holds (dates, symbols, columns) before the query runs:
+   * only the year partitions that can match are listed and read.
    *
    * @param query One SELECT/WITH/DESCRIBE/SUMMARIZE statement.
    * @param scope What `ohlcv` holds. @default {everything}
    * @returns An apache-arrow Table.
    * @throws {ConfigError} When the statement is not read-only or is several statements, or the scope is invalid.
-   * @throws {LakeError} When an object is unreadable; `OutOfMemory` when the wasm engine cannot hold the scope.
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Corrupt` when an object is
+   *   unreadable, `OutOfMemory` when the query does not fit the engine's memory.
    *
    * @example
    * ```ts ignore
@@ -369,9 +404,9 @@ export class Lake {
       ) {
         if (!new RegExp(`\\b${view}\\b`, "i").test(trimmed)) continue;
         const scoped = view === "ohlcv" ? scopeFilter(scope) : undefined;
-        const objects = (await this.store.list(prefix)).filter((o) =>
-          pick(o.key) && (!scoped || yearMayMatch(o.key, scoped))
-        );
+        const listed = (await this.store.list(prefix)).filter((o) => pick(o.key));
+        if (listed.length === 0) await this.#mustExist();
+        const objects = listed.filter((o) => !scoped || yearMayMatch(o.key, scoped));
         if (objects.length === 0) {
           await this.engine.registerArrow(view, rawTable(emptyRows(), 0));
           views.push(view);

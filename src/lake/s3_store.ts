@@ -7,6 +7,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -291,6 +292,24 @@ export class S3Store implements Store {
     } catch (err) {
       const mapped = this.#error("head", s3Key, err, key);
       if (mapped.code === "NotFound" || mapped.code === "NoSuchBucket") return undefined;
+      throw mapped;
+    }
+  }
+
+  /**
+   * Whether the bucket exists (HeadBucket). A prefix is not checked: S3 has no
+   * directories, so a prefix with nothing under it is simply empty.
+   *
+   * @returns `false` when the bucket does not exist.
+   * @throws {LakeError} `AccessDenied`, `Other`.
+   */
+  async exists(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return true;
+    } catch (err) {
+      const mapped = this.#error("head", "", err, "");
+      if (mapped.code === "NotFound" || mapped.code === "NoSuchBucket") return false;
       throw mapped;
     }
   }
