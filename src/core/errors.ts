@@ -55,6 +55,7 @@ export type LakeErrorCode =
   | "Corrupt"
   | "Schema"
   | "OutOfMemory"
+  | "Timeout"
   | "Other";
 
 /**

@@ -37,7 +37,7 @@ import { curatedYear, PREFIX, RAW_BATCH_KEY, rawBatchKey, yearPrefix } from "./k
 import { openEngine } from "./open_engine.ts";
 import { openStore } from "./open_store.ts";
 import { BAR_COLUMNS, checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
-import type { S3Credentials } from "./s3_store.ts";
+import type { S3Credentials, S3Timeouts } from "./s3_store.ts";
 import type { LakeStore, ObjectInfo, Store } from "./store.ts";
 
 export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR } from "./defaults.ts";
@@ -54,6 +54,8 @@ export interface OpenLakeOptions {
   region?: string;
   /** S3 credentials. @default {the AWS SDK's provider chain (environment, profile, role)} */
   credentials?: S3Credentials;
+  /** S3 connect and idle timeouts and attempts. @default {5 s, 15 s, 3, or the environment; see S3Timeouts} */
+  timeouts?: S3Timeouts;
   /**
    * Rows per row group in curated files: small enough that footer statistics
    * prune a 50-symbol load to a few groups per year (4,096 measured best on the
@@ -671,6 +673,7 @@ export async function openLake(uri?: string, options: OpenLakeOptions = {}): Pro
     endpoint: options.endpoint,
     region: options.region,
     credentials: options.credentials,
+    timeouts: options.timeouts,
   });
   const engine = await openEngine(options.engine);
   return new Lake(store, engine, options.rowGroupSize);

@@ -17,6 +17,7 @@ export type { EngineKind } from "./engine.ts";
 export { closeEngines } from "./open_engine.ts";
 export { openStore } from "./open_store.ts";
 export type { LakeStore, ObjectInfo, Store } from "./store.ts";
+export type { S3Credentials, S3Timeouts } from "./s3_store.ts";
 export { checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
 export { curatedYear, PREFIX, rawBatchKey, yearPrefix } from "./keys.ts";
 export { validateBars, type ValidationResult } from "./validate.ts";

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError } from "../core/errors.ts";
 import { defaultCacheDir, defaultLake } from "./defaults.ts";
 import { LocalStore } from "./local_store.ts";
-import type { S3Credentials } from "./s3_store.ts";
+import type { S3Credentials, S3Timeouts } from "./s3_store.ts";
 import type { LakeStore } from "./store.ts";
 
 /** Options for {@link openStore}. */
@@ -25,6 +25,8 @@ export interface OpenStoreOptions {
   region?: string;
   /** Static credentials. @default {the SDK's default provider chain} */
   credentials?: S3Credentials;
+  /** S3 connect and idle timeouts and attempts. @default {5 s, 15 s, 3, or the environment; see S3Timeouts} */
+  timeouts?: S3Timeouts;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function openStore(uri?: string, options: OpenStoreOptions = {}): P
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       ...(options.region === undefined ? {} : { region: options.region }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
     });
     return new CachedStore(s3, { cacheDir: options.cacheDir ?? defaultCacheDir() });
   }
