@@ -68,6 +68,8 @@ export abstract class DuckDBEngine implements Engine {
   #seq = 0;
   /** Views over Parquet files, with their sources (to name keys in errors). */
   readonly #views = new Map<string, readonly ParquetSource[]>();
+  /** Tables made by `registerArrow` (so dropping them needs no catalog lookup). */
+  readonly #tables = new Set<string>();
 
   /**
    * @param duckdbVersion e.g. `"v0.9.1"`.
@@ -142,17 +144,22 @@ export abstract class DuckDBEngine implements Engine {
     checkName(name);
     this.#check();
     await checkSources(sources);
-    await this.drop(name);
     if (sources.length === 0) {
       // No files: an empty table with no schema still makes the name resolve.
+      await this.drop(name);
       await this.query(`CREATE TABLE ${quoteIdent(name)} AS SELECT NULL AS none WHERE false`);
+      this.#tables.add(name);
       return;
     }
+    const previous = this.#views.get(name);
+    if (previous) this.forgetFiles(previous.map((s) => s.path));
+    else if (this.#tables.has(name)) await this.drop(name);
     const paths = sources.map((s) => s.path);
     this.forgetFiles(paths);
     this.#views.set(name, sources);
+    const sql = parquetViewSql(name, paths, filter);
     try {
-      await this.query(parquetViewSql(name, paths, filter));
+      await this.#replacing(name, () => this.query(sql));
     } catch (err) {
       this.#views.delete(name);
       const text = messageOf(err);
@@ -178,9 +185,10 @@ export abstract class DuckDBEngine implements Engine {
   async registerArrow(name: string, table: Table): Promise<void> {
     checkName(name);
     this.#check();
-    await this.drop(name);
+    if (this.#views.has(name) || this.#tables.has(name)) await this.drop(name);
     try {
-      await this.load(name, table);
+      await this.#replacing(name, () => this.load(name, table));
+      this.#tables.add(name);
     } catch (err) {
       if (err instanceof LakeError) throw err;
       throw this.engineError(err, `load "${name}"`) ??
@@ -201,15 +209,48 @@ export abstract class DuckDBEngine implements Engine {
     checkName(name);
     this.#check();
     const sources = this.#views.get(name);
+    const known = sources ? "VIEW" : this.#tables.has(name) ? "TABLE" : undefined;
     this.#views.delete(name);
+    this.#tables.delete(name);
     if (sources) this.forgetFiles(sources.map((s) => s.path));
+    if (known) {
+      try {
+        await this.exec(`DROP ${known} IF EXISTS ${quoteIdent(name)}`);
+        return;
+      } catch {
+        // replaced through SQL by an object of the other kind: look it up below
+      }
+    }
+    await this.#dropLookedUp(name);
+  }
+
+  /**
+   * Runs `create`; when it fails and an object called `name` exists (made through
+   * SQL, so not tracked here), drops it and runs `create` again. Names made here
+   * are dropped beforehand, so the common path asks the catalog nothing.
+   */
+  async #replacing(name: string, create: () => Promise<unknown>): Promise<void> {
+    try {
+      await create();
+    } catch (err) {
+      if (!(await this.#dropLookedUp(name))) throw err;
+      await create();
+    }
+  }
+
+  /**
+   * Drops `name` after asking the catalog whether it is a table or a view (it was not made here).
+   * Returns whether there was one.
+   */
+  async #dropLookedUp(name: string): Promise<boolean> {
     const found = await this.query(
       `SELECT table_type FROM information_schema.tables WHERE table_schema = current_schema() ` +
         `AND table_name = ${quoteString(name)}`,
     );
-    if (found.numRows === 0) return;
+    if (found.numRows === 0) return false;
     const kind = String(found.getChild("table_type")?.get(0)) === "VIEW" ? "VIEW" : "TABLE";
     await this.query(`DROP ${kind} IF EXISTS ${quoteIdent(name)}`);
+    return true;
   }
 
   /**
@@ -254,6 +295,7 @@ export abstract class DuckDBEngine implements Engine {
     if (this.#closed) return;
     for (const sources of this.#views.values()) this.forgetFiles(sources.map((s) => s.path));
     this.#views.clear();
+    this.#tables.clear();
     this.#closed = true;
     try {
       await this.release();

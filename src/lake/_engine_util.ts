@@ -95,15 +95,16 @@ export async function checkSources(sources: readonly ParquetSource[]): Promise<v
  * @param name The view's (checked) name.
  * @param paths Local file paths, in order.
  * @param filter Symbols (validated here), dates and columns.
- * @returns `CREATE VIEW …`.
+ * @returns `CREATE OR REPLACE VIEW …`.
  * @throws {ConfigError} On an invalid symbol.
  * @throws {RangeError} On a fractional epoch day.
  */
 export function parquetViewSql(name: string, paths: readonly string[], filter: ParquetFilter) {
   const cols = filter.columns ? filter.columns.map(quoteIdent).join(", ") : "*";
   const files = paths.map(quoteString).join(", ");
-  return `CREATE VIEW ${quoteIdent(name)} AS SELECT ${cols} FROM read_parquet([${files}], ` +
-    `hive_partitioning = false)${whereClause(filter)}`;
+  const view = quoteIdent(name);
+  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${cols} ` +
+    `FROM read_parquet([${files}], hive_partitioning = false)${whereClause(filter)}`;
 }
 
 /** The exact filter as a WHERE clause (symbols validated before they touch SQL). */

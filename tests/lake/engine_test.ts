@@ -606,6 +606,34 @@ for (const kind of ["wasm", "native"] as const satisfies readonly EngineKind[]) 
         },
       });
 
+      await t.step(
+        "registering replaces tables and views of that name, however they were made",
+        async () => {
+          await engine.registerArrow("src", rawTable(market(["BHP.AX"], 4)));
+          const path = await writeTemp(
+            dir,
+            "swap.parquet",
+            await engine.queryToParquet("SELECT * FROM src"),
+          );
+          const sources = [{ key: "ohlcv/year=2020/part-0.parquet", path }];
+          const count = async (name: string) =>
+            Number((await engine.query(`SELECT count(*) AS n FROM ${name}`)).get(0)!.n);
+          await engine.query("CREATE TABLE sql_table AS SELECT 1 AS x");
+          await engine.registerParquet("sql_table", sources); // a table made through SQL
+          assertEquals(await count("sql_table"), 4);
+          await engine.query("CREATE VIEW sql_view AS SELECT 1 AS x");
+          await engine.registerArrow("sql_view", rawTable(market(["BHP.AX"], 2))); // a view made through SQL
+          assertEquals(await count("sql_view"), 2);
+          await engine.registerParquet("sql_view", sources); // one of ours, table → view
+          assertEquals(await count("sql_view"), 4);
+          await engine.registerArrow("sql_view", rawTable(market(["BHP.AX"], 3))); // view → table
+          assertEquals(await count("sql_view"), 3);
+          await engine.drop("sql_table");
+          await engine.drop("sql_view");
+          await assertRejects(() => engine.query("SELECT * FROM sql_view"), LakeError);
+        },
+      );
+
       await t.step("nulls survive, and drop removes tables and views", async () => {
         const t1 = await engine.query(
           "SELECT CASE WHEN range % 2 = 0 THEN NULL ELSE range::DOUBLE END AS x FROM range(6)",
