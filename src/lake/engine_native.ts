@@ -4,10 +4,10 @@
  * `engine: "native"` or `ASXLAB_ENGINE=native`.
  *
  * The addon is not part of the main install (its native binaries are ~70 MB per
- * platform): `deno install --config deno.dev.json` (or any test or bench task)
- * installs it into `node_modules/`, and it is loaded from there with `require`
- * on first use, the same way under Deno (needs `--allow-ffi`, or `--allow-all`)
- * and Node. Nothing pays for it unless chosen.
+ * platform, and Deno 2.9 installs both the glibc and musl ones): `deno task
+ * install:dev` (or any test or bench task) installs it into `node_modules/`, and it
+ * is loaded from there with `require` on first use, the same way under Deno (needs
+ * `--allow-ffi`, or `--allow-all`) and Node. Nothing pays for it unless chosen.
  *
  * Parquet: views over `read_parquet` (DuckDB's own pushdown and pruning, on all
  * threads) and `COPY … TO` for writes; see {@link DuckDBEngine}. Results stream
@@ -26,7 +26,7 @@ import { messageOf, quoteString } from "./_engine_util.ts";
 
 type Instance = Awaited<ReturnType<NodeApi["DuckDBInstance"]["create"]>>;
 
-/** The package the native engine loads, pinned in deno.dev.json. */
+/** The package the native engine loads, pinned in deno.dev.json (not in the main install). */
 export const NATIVE_PACKAGE = "@duckdb/node-api";
 
 let api: NodeApi | undefined;
@@ -72,8 +72,8 @@ export async function openNativeEngine(): Promise<NativeEngine> {
     const missing = /Cannot find module|MODULE_NOT_FOUND/.test(messageOf(err));
     throw new LakeError(
       missing
-        ? `The native DuckDB engine is not installed: run "deno install --config deno.dev.json" ` +
-          `once (it adds ${NATIVE_PACKAGE} to node_modules), or use engine "wasm"`
+        ? `The native DuckDB engine is not installed: run "deno task install:dev" once ` +
+          `(it adds ${NATIVE_PACKAGE} to node_modules), or use engine "wasm"`
         : `Cannot load the native DuckDB engine (${NATIVE_PACKAGE}): ${
           messageOf(err)
         }. It needs --allow-ffi (or --allow-all); engine "wasm" does not`,
