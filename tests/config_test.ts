@@ -3,7 +3,7 @@
  * CLIs import (so the README's first command installs nothing a test or bench
  * needs); deno.dev.json adds the rest with its own lock file. They must agree
  * on every shared pin and on the compiler options, and the first-run line of the
- * tasks must look for the duckdb-wasm version that deno.json pins.
+ * tasks must look for duckdb-wasm, the bulk of the first install.
  */
 
 import assert from "node:assert/strict";
@@ -67,10 +67,9 @@ Deno.test("config: the main install holds exactly what src/ imports", () => {
   }
 });
 
-Deno.test("config: the first-run line looks for the pinned duckdb-wasm, and the main tasks install quietly", () => {
-  const version = main.imports["@duckdb/duckdb-wasm"]!.replace(/^npm:@duckdb\/duckdb-wasm@/, "");
-  const marker =
-    `node_modules/.deno/@duckdb+duckdb-wasm@${version}/node_modules/@duckdb/duckdb-wasm/package.json`;
+Deno.test("config: the first-run line looks for duckdb-wasm in node_modules, and the main tasks install quietly", () => {
+  const marker = "node_modules/@duckdb/duckdb-wasm/package.json";
+  assert.ok("@duckdb/duckdb-wasm" in main.imports);
   assert.equal(main.nodeModulesDir, "manual", "deno task itself installs nothing");
   for (const task of ["backtest", "lake"]) {
     const command = main.tasks![task]!;
