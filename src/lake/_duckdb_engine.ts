@@ -96,6 +96,11 @@ export abstract class DuckDBEngine implements Engine {
    */
   protected forgetFiles(_paths: readonly string[]): void {}
 
+  /** What to do when DuckDB runs out of memory, appended to the `OutOfMemory` message. @default {""} */
+  protected outOfMemoryAdvice(): string {
+    return "";
+  }
+
   /**
    * Maps a failure that is not an ordinary DuckDB error (a wasm trap, say) to a
    * `LakeError`, or returns `undefined` to let the shared mapping decide.
@@ -343,10 +348,10 @@ export abstract class DuckDBEngine implements Engine {
       }
     }
     if (/out of memory/i.test(text)) {
-      return new LakeError(`DuckDB ran out of memory: ${text}\n  in: ${sqlSnippet(sql)}`, {
-        code: "OutOfMemory",
-        cause: err,
-      });
+      return new LakeError(
+        `DuckDB ran out of memory: ${text}${this.outOfMemoryAdvice()}\n  in: ${sqlSnippet(sql)}`,
+        { code: "OutOfMemory", cause: err },
+      );
     }
     if (/schema mismatch|schemas? (do not|don't) match|column count mismatch/i.test(text)) {
       return new LakeError(`Parquet objects do not share one schema: ${text}`, {

@@ -309,6 +309,12 @@ export class WasmEngine extends DuckDBEngine {
     }
   }
 
+  /** The wasm heap's limit, and the way out. */
+  protected override outOfMemoryAdvice(): string {
+    return `. The wasm engine holds at most 4 GB: narrow the request (fewer symbols, a shorter ` +
+      `date range, fewer columns) or use engine "native"`;
+  }
+
   /** A wasm trap leaves the instance unusable: report it, and let the next engine start afresh. */
   protected override engineError(err: unknown, sql: string): LakeError | undefined {
     if (!(err instanceof WebAssembly.RuntimeError)) return undefined;
