@@ -206,9 +206,19 @@ async function storeContract(t: Deno.TestContext, backend: Backend): Promise<voi
     let n = 0;
     await fc.assert(
       fc.asyncProperty(key, fc.uint8Array({ maxLength: 300 }), async (k, body) => {
-        // Skip keys that would be both an object and a "directory" of an earlier one (disk can't).
+        // Skip keys that would be both an object and a "directory" of an earlier one (disk can't),
+        // and, for s3rver's paginated listing, a key that another extends with a character below
+        // "." (s3rver orders "k" as "k._S3rver_object", after "k -…", and pages then skip it; S3
+        // itself lists in byte order).
         const existing = (await store.list("prop/")).map((o) => o.key);
-        fc.pre(!existing.some((e) => e.startsWith(k + "/") || k.startsWith(e + "/")));
+        const extendsBelowDot = (a: string, b: string) =>
+          a.length > b.length && a.startsWith(b) && a[b.length]! < ".";
+        fc.pre(
+          !existing.some((e) =>
+            e.startsWith(k + "/") || k.startsWith(e + "/") || extendsBelowDot(e, k) ||
+            extendsBelowDot(k, e)
+          ),
+        );
         const info = await store.put(k, body);
         n++;
         assertEquals(info.size, body.length);
