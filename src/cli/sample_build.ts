@@ -38,8 +38,10 @@ async function main(): Promise<number> {
   const { openLake, DEFAULT_LAKE_DIR } = await import("../lake/lake.ts");
   const { buildSampleLake } = await import("../lake/sample_lake.ts");
   const { closeEngines } = await import("../lake/open_engine.ts");
+  // Small row groups for a small lake (~250 rows per symbol and year): the smallest the wasm
+  // engine writes exactly (it cuts groups at whole 2,048-row vectors).
   const lake = await openLake(values.lake !== undefined ? cliPath(values.lake) : DEFAULT_LAKE_DIR, {
-    rowGroupSize: 1024,
+    rowGroupSize: 2048,
     engine: "wasm",
   });
   try {
