@@ -32,6 +32,8 @@ import type { EngineKind } from "../src/lake/engine.ts";
 import type { CachedStore } from "../src/lake/cache.ts";
 import { S3Store } from "../src/lake/s3_store.ts";
 import { LAKE_COLUMNS } from "../src/lake/schema.ts";
+import { parquetViewSql } from "../src/lake/_engine_util.ts";
+import { parseDate } from "../src/core/dates.ts";
 import { ensureLake, type LakeManifest } from "./_lake_build.ts";
 import { type S3rverChild, spawnS3rver } from "./_lake_s3rver.ts";
 import { bestOf, mib, round1, timed } from "./_lake_measure.ts";
@@ -118,6 +120,36 @@ async function measureLocal(
       `  ${engine} local filtered: first ${first.ms.toFixed(0)} ms, best ${
         best.bestMs.toFixed(0)
       } ms, ${best.rows} rows`,
+    );
+    // A few symbols, as a backtest of a handful of tickers loads them.
+    const fewSymbols = q.symbols50.filter((_, i) => i % 17 === 0); // 3, spread out
+    const few = () => lake.loadSymbols(fewSymbols, { start: q.start, end: q.end });
+    await few();
+    const fewBest = await bestOf(reps, few, (b) => b.table.numRows);
+    out.few = { symbols: fewSymbols, bestMs: round1(fewBest.bestMs), rows: fewBest.rows };
+    // The same rows through one scan with an IN list and through one scan per symbol, on the
+    // engine directly: what the wasm engine's choice between them is worth.
+    const files = q.years.map((y) => join(manifest.dir, `ohlcv/year=${y}/part-0.parquet`));
+    const viaView = (split: boolean) => async () => {
+      await lake.engine.query(
+        parquetViewSql("bench_few", files, {
+          symbols: fewSymbols,
+          start: parseDate(q.start),
+          end: parseDate(q.end),
+        }, split),
+      );
+      return await lake.engine.query("SELECT * FROM bench_few ORDER BY symbol, date");
+    };
+    const oneScan = await bestOf(Math.max(2, reps - 2), viaView(false), (t) => t.numRows);
+    const perSymbol = await bestOf(Math.max(2, reps - 2), viaView(true), (t) => t.numRows);
+    await lake.engine.query("DROP VIEW IF EXISTS bench_few");
+    (out.few as Json).oneScanMs = round1(oneScan.bestMs);
+    (out.few as Json).scanPerSymbolMs = round1(perSymbol.bestMs);
+    log(
+      `  ${engine} local ${fewSymbols.length} symbols: ${fewBest.bestMs.toFixed(0)} ms ` +
+        `(one IN scan ${oneScan.bestMs.toFixed(0)} ms, a scan per symbol ${
+          perSymbol.bestMs.toFixed(0)
+        } ms)`,
     );
     const year = () => lake.loadDateRange(q.oneYear.start, q.oneYear.end);
     const y1 = await timed(year);
@@ -563,6 +595,7 @@ export async function run(args: string[]): Promise<void> {
   const nFiltered = get(n, "local.filtered.bestMs");
   result.ratios = {
     filteredWarmLocal: ratio(wFiltered, nFiltered),
+    fewSymbolsLocal: ratio(get(w, "local.few.bestMs"), get(n, "local.few.bestMs")),
     filteredWarmS3: ratio(get(w, "s3.filtered.warmBestMs"), get(n, "s3.filtered.warmBestMs")),
     filteredColdS3: ratio(get(w, "s3.filtered.coldMs"), get(n, "s3.filtered.coldMs")),
     oneYear: ratio(get(w, "local.oneYear.secondMs"), get(n, "local.oneYear.secondMs")),
@@ -617,6 +650,9 @@ function printSummary(result: Json, engines: EngineKind[]): void {
   const rows: [string, string][] = [
     ["filtered 50 sym × 5 y, local, best ms", "local.filtered.bestMs"],
     ["filtered, local, first ms", "local.filtered.firstMs"],
+    ["3 symbols × 5 y, local, best ms", "local.few.bestMs"],
+    ["3 symbols: one IN scan, ms", "local.few.oneScanMs"],
+    ["3 symbols: a scan per symbol, ms", "local.few.scanPerSymbolMs"],
     ["filtered, S3 cold ms", "s3.filtered.coldMs"],
     ["filtered, S3 warm best ms", "s3.filtered.warmBestMs"],
     ["5 years all symbols, S3 cold ms", "s3.range.coldMs"],

@@ -96,6 +96,14 @@ export abstract class DuckDBEngine implements Engine {
    */
   protected forgetFiles(_paths: readonly string[]): void {}
 
+  /**
+   * Whether a view over `files` files of `bytes` bytes should scan each of the
+   * filter's symbols separately (see `parquetViewSql`). @default {false: one scan}
+   */
+  protected splitSymbols(_filter: ParquetFilter, _files: number, _bytes: number): boolean {
+    return false;
+  }
+
   /** What to do when DuckDB runs out of memory, appended to the `OutOfMemory` message. @default {""} */
   protected outOfMemoryAdvice(): string {
     return "";
@@ -148,7 +156,7 @@ export abstract class DuckDBEngine implements Engine {
   ): Promise<void> {
     checkName(name);
     this.#check();
-    await checkSources(sources);
+    const bytes = await checkSources(sources);
     if (sources.length === 0) {
       // No files: an empty table with no schema still makes the name resolve.
       await this.drop(name);
@@ -162,7 +170,7 @@ export abstract class DuckDBEngine implements Engine {
     const paths = sources.map((s) => s.path);
     this.forgetFiles(paths);
     this.#views.set(name, sources);
-    const sql = parquetViewSql(name, paths, filter);
+    const sql = parquetViewSql(name, paths, filter, this.splitSymbols(filter, paths.length, bytes));
     try {
       await this.#replacing(name, () => this.query(sql));
     } catch (err) {

@@ -55,14 +55,17 @@ export function quoteString(text: string): string {
  * `NotFound` naming its key rather than DuckDB's "no files found" about a path.
  *
  * @param sources The files to check.
- * @returns When all exist.
+ * @returns Their total size in bytes.
  * @throws {LakeError} `NotFound` naming the first missing key; `Other` when one is not a file.
  */
-export async function checkSources(sources: readonly ParquetSource[]): Promise<void> {
+export async function checkSources(sources: readonly ParquetSource[]): Promise<number> {
+  let bytes = 0;
   for (const source of sources) {
     let isFile: boolean;
     try {
-      isFile = (await stat(source.path)).isFile();
+      const st = await stat(source.path);
+      isFile = st.isFile();
+      bytes += st.size;
     } catch (err) {
       const code = fsCode(err);
       if (code === "ENOENT" || code === "ENOTDIR") {
@@ -83,6 +86,7 @@ export async function checkSources(sources: readonly ParquetSource[]): Promise<v
       );
     }
   }
+  return bytes;
 }
 
 /**
@@ -92,19 +96,32 @@ export async function checkSources(sources: readonly ParquetSource[]): Promise<v
  * selected columns. Hive partitioning is off: a `year=YYYY/` directory never
  * becomes a column.
  *
+ * With `splitSymbols`, several symbols become a `UNION ALL` of one scan per symbol,
+ * each pruned by its equality, for a DuckDB that cannot push an `IN` list into the
+ * scan (0.9): worth it when a few symbols are wanted from large files.
+ *
  * @param name The view's (checked) name.
  * @param paths Local file paths, in order.
  * @param filter Symbols (validated here), dates and columns.
+ * @param splitSymbols One scan per symbol instead of one scan with an `IN` list. @default {false}
  * @returns `CREATE OR REPLACE VIEW …`.
  * @throws {ConfigError} On an invalid symbol.
  * @throws {RangeError} On a fractional epoch day.
  */
-export function parquetViewSql(name: string, paths: readonly string[], filter: ParquetFilter) {
+export function parquetViewSql(
+  name: string,
+  paths: readonly string[],
+  filter: ParquetFilter,
+  splitSymbols = false,
+): string {
   const cols = filter.columns ? filter.columns.map(quoteIdent).join(", ") : "*";
   const files = paths.map(quoteString).join(", ");
-  const view = quoteIdent(name);
-  return `CREATE OR REPLACE VIEW ${view} AS SELECT ${cols} ` +
-    `FROM read_parquet([${files}], hive_partitioning = false)${whereClause(filter)}`;
+  const scan = (f: ParquetFilter) =>
+    `SELECT ${cols} FROM read_parquet([${files}], hive_partitioning = false)${whereClause(f)}`;
+  const body = splitSymbols && filter.symbols && filter.symbols.length > 1
+    ? filter.symbols.map((s) => scan({ ...filter, symbols: [s] })).join(" UNION ALL ")
+    : scan(filter);
+  return `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS ${body}`;
 }
 
 /** The exact filter as a WHERE clause (symbols validated before they touch SQL). */

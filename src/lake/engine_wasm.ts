@@ -15,7 +15,7 @@
  * as Arrow IPC stream bytes read by apache-arrow 21 (duckdb-wasm's own arrow 13
  * objects never escape), and Arrow tables go in the same way.
  *
- * Two details of this build are handled here:
+ * Three details of this build are handled here:
  * - Its Node runtime opens every file read-write and keeps it open, with its
  *   pages cached, across queries. Files are opened read-only (a read-only lake
  *   stays readable) and forgotten before a view reads them and after it is
@@ -24,6 +24,8 @@
  *   after passing `ROW_GROUP_SIZE`, so writes go through a temporary table (whose
  *   scan yields whole vectors) with `ROW_GROUP_SIZE` one less than asked: groups
  *   of exactly 4,096 rows for the lake.
+ * - Its Parquet scan applies an `IN (…)` list after reading, so a view of a few
+ *   symbols from large files scans each symbol separately (see `splitSymbols`).
  *
  * @module
  */
@@ -34,6 +36,7 @@ import { fileURLToPath } from "node:url";
 import { type Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import { LakeError } from "../core/errors.ts";
 import { DuckDBEngine, engineTempDir, parquetCopyOptions } from "./_duckdb_engine.ts";
+import type { ParquetFilter } from "./engine.ts";
 import { messageOf, quoteIdent, quoteString, sqlSnippet } from "./_engine_util.ts";
 
 type DuckDBModule = typeof import("@duckdb/duckdb-wasm/blocking");
@@ -309,6 +312,19 @@ export class WasmEngine extends DuckDBEngine {
     }
   }
 
+  /**
+   * DuckDB 0.9.1 applies an `IN (…)` list of symbols after its Parquet scan, so a
+   * load of a few symbols decodes every row group of the files. Scanning each symbol
+   * on its own lets the row-group statistics skip the rest, at a fixed cost per
+   * symbol and file: worth it while symbols × files × ~10 ms stays under the time to
+   * decode the files (~13 ms/MB). Measured on the bench lake (5 files, 98 MB): 8
+   * symbols 2.0 s → 0.6 s; 50 symbols stay one scan.
+   */
+  protected override splitSymbols(filter: ParquetFilter, files: number, bytes: number): boolean {
+    const k = filter.symbols?.length ?? 0;
+    return k > 1 && k * files * SPLIT_MS_PER_SYMBOL_FILE < (bytes / 1e6) * DECODE_MS_PER_MB;
+  }
+
   /** The wasm heap's limit, and the way out. */
   protected override outOfMemoryAdvice(): string {
     return `. The wasm engine holds at most 4 GB: narrow the request (fewer symbols, a shorter ` +
@@ -340,6 +356,11 @@ export class WasmEngine extends DuckDBEngine {
     }
   }
 }
+
+/** Cost of scanning one file for one symbol (metadata, pruning, a few row groups), ms. */
+const SPLIT_MS_PER_SYMBOL_FILE = 10;
+/** Cost of decoding every row group of a file, per MB of file, ms. */
+const DECODE_MS_PER_MB = 13;
 
 /** The Arrow IPC end-of-stream marker (continuation token, zero length). */
 const IPC_EOS = new Uint8Array([255, 255, 255, 255, 0, 0, 0, 0]);

@@ -30,6 +30,7 @@ import { ConfigError, LakeError } from "../../src/core/errors.ts";
 import type { Engine, EngineKind } from "../../src/lake/engine.ts";
 import { closeEngines, engineKind, openEngine } from "../../src/lake/open_engine.ts";
 import { openWasmEngine } from "../../src/lake/engine_wasm.ts";
+import { parquetViewSql } from "../../src/lake/_engine_util.ts";
 
 const DAY_2020 = 18262; // 2020-01-01 in epoch days
 
@@ -430,6 +431,35 @@ for (const kind of ["wasm", "native"] as const satisfies readonly EngineKind[]) 
         assertEquals((err as LakeError).code, "Schema");
         assertMatch(err.message, /ohlcv\/year=2020\/part-0\.parquet.*"nope"/);
       });
+
+      await t.step(
+        "one scan per symbol holds exactly what one scan with an IN list holds",
+        async () => {
+          await engine.registerArrow(
+            "cur",
+            rawTable(market(["AAA.AX", "BBB.AX", "CCC.AX"], 3_000)),
+          );
+          const path = await writeTemp(
+            dir,
+            "split.parquet",
+            await engine.queryToParquet("SELECT * FROM cur ORDER BY symbol, date"),
+          );
+          const filter = {
+            symbols: ["CCC.AX", "AAA.AX"],
+            start: DAY_2020 + 100,
+            columns: ["symbol", "date", "close"],
+          };
+          const rows = async (split: boolean) => {
+            await engine.query(parquetViewSql("split_v", [path], filter, split));
+            const t1 = await engine.query("SELECT * FROM split_v ORDER BY symbol, date");
+            return t1.toArray().map((r) => [r.symbol, r.date, r.close]);
+          };
+          const one = await rows(false);
+          assertEquals(one.length, 2 * 2_900);
+          assertEquals(await rows(true), one);
+          await engine.query("DROP VIEW split_v");
+        },
+      );
 
       await t.step("a file replaced between reads is read afresh", async () => {
         const path = join(dir, "replaced.parquet");
