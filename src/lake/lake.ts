@@ -339,18 +339,18 @@ export class Lake {
     }
     const name = await this.#register(objects, { columns: ["symbol", "date"] });
     try {
+      // One scan for everything (symbols are validated tickers: never a comma).
       const summary = await this.#evictOnError(() =>
         this.engine.query(
-          `SELECT count(*)::DOUBLE AS rows, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${name}`,
+          `SELECT count(*)::DOUBLE AS rows, min(date)::VARCHAR AS start, ` +
+            `max(date)::VARCHAR AS "end", string_agg(DISTINCT symbol, ',' ORDER BY symbol) AS symbols ` +
+            `FROM ${name}`,
         )
-      );
-      const syms = await this.#evictOnError(() =>
-        this.engine.query(`SELECT DISTINCT symbol FROM ${name} ORDER BY symbol`)
       );
       const row = summary.get(0)!;
       return {
         uri: this.uri,
-        symbols: syms.getChild("symbol")!.toArray().map(String),
+        symbols: row.symbols ? String(row.symbols).split(",") : [],
         start: row.start ?? undefined,
         end: row.end ?? undefined,
         rows: Number(row.rows),
