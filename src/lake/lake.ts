@@ -57,9 +57,10 @@ export interface OpenLakeOptions {
   /** S3 connect and idle timeouts and attempts. @default {5 s, 15 s, 3, or the environment; see S3Timeouts} */
   timeouts?: S3Timeouts;
   /**
-   * Rows per row group in curated files: small enough that footer statistics
-   * prune a 50-symbol load to a few groups per year (4,096 measured best on the
-   * 22 M-row bench lake; 16,384 decoded ~4× more rows). @default {4096}
+   * Rows per row group in curated files: small enough that row-group statistics
+   * prune a symbol's load to a group or two per year (the seed's 4,096; the bench's
+   * row-group sweep on the 22 M-row lake keeps it: native is fastest there, wasm
+   * within noise of 8,192). @default {4096}
    */
   rowGroupSize?: number;
 }
