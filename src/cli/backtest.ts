@@ -32,7 +32,7 @@ import {
   strategyName,
 } from "../backtest/strategy.ts";
 import { STRATEGIES } from "../backtest/strategies/mod.ts";
-import { formatRows, runCli } from "./_cli.ts";
+import { cliPath, formatRows, runCli } from "./_cli.ts";
 import { type FlagValues, parseFlags } from "./_flags.ts";
 
 const USAGE = `usage: deno task backtest [flags]
@@ -336,6 +336,8 @@ function printLine(text: string): void {
 
 async function main(args: string[]): Promise<number> {
   const values = parse(args);
+  for (const f of ["csv", "lake", "out"] as const) if (values[f]) values[f] = cliPath(values[f]);
+  if (values.strategy?.endsWith(".json")) values.strategy = cliPath(values.strategy);
   if (values.help) {
     console.log(USAGE);
     return 0;
