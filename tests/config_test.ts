@@ -33,7 +33,7 @@ function importedPackages(dir: string): Set<string> {
       else if (entry.name.endsWith(".ts")) {
         const code = Deno.readTextFileSync(child).replace(/\/\*[\s\S]*?\*\//g, "");
         const statements = code.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)"/gm);
-        const dynamic = code.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g);
+        const dynamic = code.matchAll(/\bimport\(\s*"([^"]+)"\s*[,)]/g); // options (e.g. `with`) may follow
         for (const m of [...statements, ...dynamic]) {
           const spec = m[1]!;
           if (spec.startsWith(".") || spec.startsWith("node:") || spec.startsWith("npm:")) continue;
