@@ -1,8 +1,9 @@
 /**
- * The pipeline's three Lambda functions, in one table that the bundling
- * script, the fetch-functions construct, the cost model and the tests all
- * read: which Task state each serves, which `src/pipeline/lambda/` module it
- * runs, its size, and the lake prefixes it may touch.
+ * The pipeline's three Lambda functions, in one table that the app (which
+ * deploys `<bundles>/<entry>/`, as `scripts/bundle_lambdas.ts` writes them),
+ * the fetch-functions construct, the cost model and the tests all read: which
+ * Task state each serves, which `src/pipeline/lambda/` module it runs, its
+ * size, and the lake prefixes it may touch.
  *
  * @module
  */

@@ -32,6 +32,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "asxlab-bundle-" });
     try {
       const { file, bytes, wasm } = await bundleForNode({ entry: ENTRY, outDir: dir });
+      assert.ok(wasm !== undefined, "the lake read holds duckdb-wasm");
       assert.equal(file, join(dir, "index.mjs"));
       assert.ok(bytes > 100_000, `${bytes} bytes`);
       assert.equal((await Deno.stat(wasm)).isFile, true);
