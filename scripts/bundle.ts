@@ -5,10 +5,12 @@
  * which the CDK app deploys) and the test that runs a bundled lake read use it.
  *
  * What it takes for the lake to run bundled, and how this does it:
- * - esbuild (npm, pinned in deno.dev.json) with `platform: "node"`, `format: "esm"`
- *   and Node's resolution conditions: the npm packages are resolved from the
- *   project's `node_modules/`, which `deno install --entrypoint` fills first with
- *   exactly what deno.json and deno.lock pin (the runtime pins: what ships).
+ * - esbuild (npm, pinned in deno.dev.json for the tests and in pipeline-cdk/deno.json
+ *   for `deno task synth`, the same version: tests/config_test.ts) with
+ *   `platform: "node"`, `format: "esm"` and Node's resolution conditions: the npm
+ *   packages are resolved from the project's `node_modules/`, which `deno install
+ *   --entrypoint` fills first with exactly what deno.json and deno.lock pin (the
+ *   runtime pins: what ships).
  * - A banner defining `require`, `__filename` and `__dirname` (from `createRequire`
  *   and `fileURLToPath(import.meta.url)`), which the CommonJS inside (duckdb-wasm,
  *   the AWS SDK) expects and ES modules do not have.

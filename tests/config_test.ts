@@ -67,6 +67,22 @@ Deno.test("config: the main install holds exactly what src/ imports", () => {
   }
 });
 
+Deno.test("config: the CDK app pins the bundler's esbuild exactly as deno.dev.json does", () => {
+  // scripts/bundle.ts runs under both: the tests (deno.dev.json) and `deno task synth`
+  // (pipeline-cdk/deno.json, so that a synth installs the CDK, esbuild and the runtime
+  // packages, not the test and bench ones). One version, so one set of bundle bytes.
+  const cdk = JSON.parse(
+    Deno.readTextFileSync(join(ROOT, "pipeline-cdk/deno.json")),
+  ) as Config;
+  assert.match(dev.imports.esbuild ?? "", /^npm:esbuild@\d+\.\d+\.\d+$/);
+  assert.equal(cdk.imports.esbuild, dev.imports.esbuild);
+  assert.match(cdk.tasks!.bundle!, /--config deno\.json \.\.\/scripts\/bundle_lambdas\.ts /);
+  const locked = (file: string) =>
+    (JSON.parse(Deno.readTextFileSync(join(ROOT, file))) as { specifiers: Record<string, string> })
+      .specifiers[dev.imports.esbuild!];
+  assert.equal(locked("pipeline-cdk/deno.lock"), locked("deno.dev.lock"));
+});
+
 Deno.test("config: the first-run line looks for duckdb-wasm in node_modules, and the main tasks install quietly", () => {
   const marker = "node_modules/@duckdb/duckdb-wasm/package.json";
   assert.ok("@duckdb/duckdb-wasm" in main.imports);
