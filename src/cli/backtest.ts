@@ -23,7 +23,7 @@ import { toYahooSymbol } from "../core/symbol.ts";
 import { Backtest, type BacktestOptions, type Benchmark, type Grid } from "../backtest/backtest.ts";
 import { alignDecimals, statsText, statValue } from "../backtest/_display.ts";
 import { combinations, range } from "../backtest/_sweep.ts";
-import { type NumericStatKey, STAT_KEYS } from "../backtest/metrics.ts";
+import { isNumericStat, type NumericStatKey, STAT_KEYS } from "../backtest/metrics.ts";
 import type { BacktestResult, SweepResult } from "../backtest/result.ts";
 import {
   mergeParams,
@@ -357,10 +357,7 @@ async function main(args: string[]): Promise<number> {
     options.fillOn = fillOn;
   }
   const maximize = (values.maximize ?? "Sharpe Ratio") as NumericStatKey;
-  if (
-    !(STAT_KEYS as readonly string[]).includes(maximize) || maximize === "Start" as string ||
-    maximize === "End" as string
-  ) {
+  if (!isNumericStat(maximize)) {
     throw new ConfigError(
       `Invalid --maximize "${maximize}": not a numeric stat${didYouMean(maximize, STAT_KEYS)}`,
     );

@@ -13,7 +13,6 @@ import {
   JUPYTER_DISPLAY,
   MovingAverageCrossover,
   parseDate,
-  PlainBars,
   PLOTLY_MIME,
   positionSeries,
   recordTable,
@@ -25,6 +24,7 @@ import {
 } from "../../src/mod.ts";
 import { rangebreaks } from "../../src/plot/_series.ts";
 import { walk } from "../backtest/_helpers.ts";
+import { universe } from "./_bars.ts";
 
 const PLOTLY_BANNER = "plotly.js v4.1.2";
 
@@ -81,26 +81,8 @@ Deno.test("rangebreaks: weekends by rule, each weekday without a bar by value", 
   assert.deepEqual(rangebreaks(Int32Array.from(days), other)[1], { values: ["2022-12-26"] });
 });
 
-function bars2(): PlainBars {
-  const a = walk(300, 3, "AAA.AX"), b = walk(300, 5, "BBB.AX");
-  const cat = (k: "open" | "high" | "low" | "close" | "volume") => {
-    const out = new Float64Array(600);
-    out.set(a[k]);
-    out.set(b[k], 300);
-    return out;
-  };
-  const dates = new Int32Array(600);
-  dates.set(a.dates);
-  dates.set(b.dates, 300);
-  return new PlainBars({
-    symbol: [["AAA.AX", 0, 300], ["BBB.AX", 300, 600]],
-    dates,
-    open: cat("open"),
-    high: cat("high"),
-    low: cat("low"),
-    close: cat("close"),
-    volume: cat("volume"),
-  });
+function bars2() {
+  return universe(300, { "AAA.AX": 3, "BBB.AX": 5 });
 }
 
 Deno.test("candles: candlesticks, volume coloured by direction, overlays and panels on their axes", () => {
@@ -255,7 +237,7 @@ Deno.test("sweepHeatmap: one cell per (x, y), the max over other parameters, the
   ]);
   assert.throws(
     () => sweepHeatmap({ rows }, "fsat", "slow", "SQN"),
-    /No parameter "fsat".*fast, slow, k/,
+    /Cannot pivot on "fsat": the parameters are fast, slow, k/,
   );
   assert.throws(() => sweepHeatmap({ rows }, "fast", "slow", "Sharp"), /No stat "Sharp".*SQN/);
   assert.throws(() => sweepHeatmap({ rows: [] }, "fast", "slow"), /no rows/);
