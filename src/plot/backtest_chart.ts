@@ -111,7 +111,9 @@ function title(result: ChartResult, symbol: string): string {
  * symbol with every trade (▲ long / ▼ short entry, ✕ exit, joined by a line; green
  * when the trade made money, red when it lost), the equity curve with its drawdowns
  * shaded against the running peak, and the position held at each close, on one date
- * axis without weekend or holiday gaps.
+ * axis without weekend or holiday gaps. The trade traces carry Plotly `uid`s
+ * (`winning-entries`, `losing-exits`, …), so they can be found in the drawn SVG.
+ * With the plot module loaded, `bt.plot()` draws this chart.
  *
  * @param result A backtest result (`bt.run()`, `runBacktest`, a sweep's `best`).
  * @param bars The bars the backtest ran on.
@@ -173,6 +175,7 @@ export function backtestChart(
       type: "scatter",
       mode: "lines",
       name: `${label} trades`,
+      uid: `${label}-trades`,
       legendgroup: label,
       x: lx,
       y: ly,
@@ -189,6 +192,7 @@ export function backtestChart(
       type: "scatter",
       mode: "markers",
       name: `${label} entries`,
+      uid: `${label}-entries`,
       legendgroup: label,
       showlegend: false,
       x: group.map((t) => t.entryDate),
@@ -206,6 +210,7 @@ export function backtestChart(
       type: "scatter",
       mode: "markers",
       name: `${label} exits`,
+      uid: `${label}-exits`,
       legendgroup: label,
       showlegend: false,
       x: group.map((t) => t.exitDate),

@@ -174,7 +174,8 @@ export async function saveHtml(
     await writeFile(tmp, html);
     await rename(tmp, target);
   } catch (err) {
-    await rm(tmp, { force: true });
+    // The temp file may not exist, or its directory may not be one (a file in the way).
+    await rm(tmp, { force: true }).catch(() => {});
     throw new Error(`Cannot write the HTML report "${path}": ${(err as Error).message}`, {
       cause: err,
     });

@@ -30,6 +30,7 @@ export * from "./table.ts";
 export * from "./candles.ts";
 export * from "./backtest_chart.ts";
 export * from "./backtest_methods.ts";
+export * from "./backtest_report.ts";
 export * from "./sweep_heatmap.ts";
 export * from "./equity_compare.ts";
 export * from "./drawdown_chart.ts";

@@ -4,7 +4,11 @@ import { fileURLToPath } from "node:url";
 import {
   Backtest,
   backtestChart,
+  backtestReport,
   ConfigError,
+  Figure,
+  htmlPage,
+  HtmlTable,
   MovingAverageCrossover,
   RSIMeanReversion,
   sweepHeatmap,
@@ -161,4 +165,39 @@ ${body}`;
     .modules;
   assert.ok(modules.length > 10);
   assert.deepEqual(modules.filter((m) => m.specifier.includes("/src/plot/")), []);
+});
+
+Deno.test("backtestReport: notes, stats, a chart per traded symbol up to maxCharts, open trades", async () => {
+  const bars = universe(400, { "AAA.AX": 3, "BBB.AX": 5, "CCC.AX": 8 });
+  const bt = new Backtest(bars, RSIMeanReversion, {
+    cash: 3_000,
+    size: 0.3,
+    keepOpen: true,
+    minFee: 50,
+  });
+  const result = bt.run();
+  assert.ok(result.notes.length > 0 && result.openTrades.length > 0);
+  const traded = [...new Set([...result.trades, ...result.openTrades].map((t) => t.symbol))];
+  assert.equal(traded.length, 3);
+  const report = backtestReport(result, bars, { maxCharts: 2, subtitle: "made in a test" });
+  assert.equal(report.title, result.title);
+  const texts = report.items.filter((i) => typeof i === "string");
+  assert.deepEqual(texts.slice(0, 2), ["made in a test", `Note: ${result.notes[0]}`]);
+  assert.ok(texts.includes("## Charts of 2 of the 3 symbols"));
+  const charts = report.items.filter((i) => i instanceof Figure);
+  assert.deepEqual(
+    charts.map((f) => (f as Figure).data[0]!.name),
+    traded.slice(0, 2),
+    "the first traded symbols, in order",
+  );
+  const tables = report.items.filter((i) => i instanceof HtmlTable) as HtmlTable[];
+  assert.deepEqual(tables.map((t) => t.caption), [
+    "Stats",
+    `Trades (${result.trades.length})`,
+    `Open at the end (${result.openTrades.length})`,
+  ]);
+  assert.match(tables[0]!.toString(), /Max\. Drawdown Duration\s+[\d,]+ days/);
+  const page = await htmlPage(report);
+  assert.equal(page.match(/Plotly\.newPlot/g)!.length, 2);
+  assert.throws(() => backtestReport(result, bars, { symbols: ["ZZZ.AX"] }), /No bars for "ZZZ/);
 });
