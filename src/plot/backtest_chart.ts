@@ -57,7 +57,7 @@ export interface BacktestChartOptions {
   symbol?: string;
   /** Lines over the price (e.g. the strategy's moving averages). @default {[]} */
   overlays?: readonly Overlay[];
-  /** The title. @default {strategy, parameters and headline stats} */
+  /** The title (Plotly reads `<br>`, `<b>`, `<span style>`). @default {strategy, parameters and symbol; headline stats under them} */
   title?: string;
   /** Show a range slider. @default {up to ten years of bars} */
   rangeSlider?: boolean;
@@ -103,7 +103,8 @@ function title(result: ChartResult, symbol: string): string {
       : "",
     typeof st["# Trades"] === "number" ? `${st["# Trades"]} trades` : "",
   ].filter((p) => !p.endsWith(" ") && p !== "");
-  return `${head} · ${parts.join(" · ")}`;
+  // Two lines: a long strategy name and the stats on one line run under Plotly's mode bar.
+  return `${head}<br><span style="font-size:13px">${parts.join(" · ")}</span>`;
 }
 
 /**

@@ -190,7 +190,7 @@ Deno.test("positionSeries: shares held at each close, checked bar by bar", () =>
   }));
 });
 
-Deno.test("backtestChart: every trade marked at its fill, equity and position panels", () => {
+Deno.test("backtestChart: every trade marked at its fill, equity and position panels", async () => {
   const bars = walk(600, 11, "DEMO.AX");
   const result = runBacktest(bars, MovingAverageCrossover, { params: { fast: 5, slow: 20 } });
   assert.ok(result.trades.length >= 5);
@@ -215,7 +215,16 @@ Deno.test("backtestChart: every trade marked at its fill, equity and position pa
   const first = result.trades[0]!;
   assert.equal(held[first.entryBar], first.size);
   assert.equal(held[first.entryBar - 1], 0);
-  assert.match(fig.title!, /^MovingAverageCrossover\(fast=5, slow=20.*\) on DEMO\.AX · return/);
+  // Two lines (a long one runs under Plotly's mode bar); a page of the chart has a plain title.
+  assert.match(
+    fig.title!,
+    /^MovingAverageCrossover\(fast=5, slow=20.*\) on DEMO\.AX<br><span[^>]*>return/,
+  );
+  const page = await htmlPage(fig);
+  assert.match(
+    page,
+    /<title>MovingAverageCrossover\(fast=5, slow=20.*\) on DEMO\.AX · return [^<]*<\/title>/,
+  );
 });
 
 Deno.test("sweepHeatmap: one cell per (x, y), the max over other parameters, the best starred", () => {
