@@ -13,8 +13,7 @@ import {
   RSIMeanReversion,
   sweepHeatmap,
 } from "../../src/mod.ts";
-import { walk } from "../backtest/_helpers.ts";
-import { universe } from "./_bars.ts";
+import { universe, walk } from "../backtest/_helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 

@@ -23,8 +23,7 @@ import {
   sweepHeatmap,
 } from "../../src/mod.ts";
 import { rangebreaks } from "../../src/plot/_series.ts";
-import { walk } from "../backtest/_helpers.ts";
-import { universe } from "./_bars.ts";
+import { universe, walk } from "../backtest/_helpers.ts";
 
 const PLOTLY_BANNER = "plotly.js v4.1.2";
 
