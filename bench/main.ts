@@ -1,5 +1,5 @@
 /**
- * `deno task bench [lake|indicators|backtest|all]`: runs side-by-side benchmarks
+ * `deno task bench [lake|indicators|backtest|pipeline|all]`: runs side-by-side benchmarks
  * against peers and writes the ratios to `bench/results/<name>.json`.
  *
  * Each bench lives in `bench/<name>.ts` and exports `run(args: string[]): Promise<void>`.
@@ -7,7 +7,7 @@
  * @module
  */
 
-const BENCHES = ["lake", "indicators", "backtest"] as const;
+const BENCHES = ["lake", "indicators", "backtest", "pipeline"] as const;
 
 async function main(args: string[]): Promise<number> {
   const [which = "all", ...rest] = args;

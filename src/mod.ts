@@ -6,6 +6,8 @@
  */
 export * from "./core/mod.ts";
 export * from "./lake/mod.ts";
+export * from "./sources/mod.ts";
+export * from "./pipeline/mod.ts";
 export * from "./indicators/mod.ts";
 export * from "./backtest/mod.ts";
 export * from "./plot/mod.ts";

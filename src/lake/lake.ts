@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { Table } from "apache-arrow";
+import { DateDay, makeData, makeVector, Table, Utf8, vectorFromArray } from "apache-arrow";
 import { fileURLToPath } from "node:url";
 import { Bars } from "../core/bars.ts";
 import { type DateRange, formatDate, resolveRange, yearOf } from "../core/dates.ts";
@@ -75,8 +75,19 @@ export interface MergeReport {
   batches: string[];
   /** Rows read from the raw batches. */
   rawRows: number;
+  /** Raw rows left out because the caller excluded their (symbol, date). */
+  excluded: number;
   /** Curated partitions written, with their row counts after deduplication. */
   partitions: { key: string; rows: number }[];
+}
+
+/** Options of {@link Lake.mergeDailyBatches}. */
+export interface MergeOptions {
+  /**
+   * (symbol, date) pairs whose raw rows are left out of this merge, e.g. rows
+   * the pipeline quarantined. Curated rows already held are not touched.
+   */
+  exclude?: { symbol: readonly string[]; date: Int32Array };
 }
 
 /** A summary of the lake's curated data. */
@@ -431,10 +442,12 @@ export class Lake {
    * that year are deleted only after the new one is stored.
    *
    * @param date Run date `YYYY-MM-DD`.
+   * @param options `exclude`: (symbol, date) pairs of raw rows to leave out.
    * @returns What was merged.
    * @throws {LakeError} code `NotFound` when the day has no raw batches; `Corrupt`/`Schema` when one is unreadable (nothing is written then).
+   * @throws {RangeError} When the exclusion's columns differ in length.
    */
-  async mergeDailyBatches(date: string): Promise<MergeReport> {
+  async mergeDailyBatches(date: string, options: MergeOptions = {}): Promise<MergeReport> {
     rawBatchKey(date, 0); // validates the date
     const batches = (await this.store.list(`${PREFIX.raw}${date}-batch-`))
       .filter((o) => RAW_BATCH_KEY.exec(o.key)?.[1] === date);
@@ -459,16 +472,33 @@ export class Lake {
         this.engine.query(`CREATE TABLE ${raw} AS ${parts.join(" UNION ALL ")}`)
       );
       temps.push(raw);
-      const counts = await this.engine.query(
-        `SELECT year(date)::INTEGER AS y, count(*)::DOUBLE AS n FROM ${raw} GROUP BY 1 ORDER BY 1`,
-      );
-      const years = counts.getChild("y")!.toArray() as Int32Array;
-      const rawRows = (counts.getChild("n")!.toArray() as Float64Array).reduce((a, b) => a + b, 0);
+      const total = async () =>
+        Number((await this.engine.query(`SELECT count(*)::DOUBLE AS n FROM ${raw}`)).get(0)!.n);
+      const rawRows = await total();
+      let excluded = 0;
+      const exclude = options.exclude;
+      if (exclude !== undefined && exclude.symbol.length > 0) {
+        if (exclude.date.length !== exclude.symbol.length) {
+          throw new RangeError(
+            `Exclusion has ${exclude.symbol.length} symbols but ${exclude.date.length} dates`,
+          );
+        }
+        const x = `x_${++this.#seq}`;
+        await this.engine.registerArrow(x, keyTable(exclude.symbol, exclude.date));
+        temps.push(x);
+        await this.engine.query(
+          `DELETE FROM ${raw} WHERE EXISTS (SELECT 1 FROM ${x} WHERE ${x}.symbol = ${raw}.symbol AND ${x}.date = ${raw}.date)`,
+        );
+        excluded = rawRows - await total();
+      }
+      const years = (await this.engine.query(
+        `SELECT DISTINCT year(date)::INTEGER AS y FROM ${raw} ORDER BY 1`,
+      )).getChild("y")!.toArray() as Int32Array;
       const partitions: MergeReport["partitions"] = [];
       for (const year of years) {
         partitions.push(await this.#mergeYear(year, raw));
       }
-      return { date, batches: batches.map((b) => b.key), rawRows, partitions };
+      return { date, batches: batches.map((b) => b.key), rawRows, excluded, partitions };
     } finally {
       for (const name of temps) await this.engine.drop(name);
     }
@@ -513,6 +543,56 @@ export class Lake {
     await this.store.put(key, bytes);
     for (const old of existing) if (old.key !== key) await this.store.delete(old.key);
     return { key, rows: Number(counted.get(0)!.n) };
+  }
+
+  /**
+   * Reads one Parquet object of the lake whole, e.g. `state/watermarks.parquet`
+   * or a raw batch (S3 objects come through the cache).
+   *
+   * @param key The object's key.
+   * @returns Its rows as an apache-arrow Table.
+   * @throws {LakeError} code `NotFound` when there is no such object; `Corrupt` when it is not Parquet.
+   */
+  async readTable(key: string): Promise<Table> {
+    const info = await this.store.head(key);
+    if (info === undefined) {
+      throw new LakeError(`Cannot read "${key}": no such object in the lake ${this.uri}`, {
+        key,
+        code: "NotFound",
+      });
+    }
+    const name = await this.#register([info]);
+    try {
+      return await this.#evictOnError(() => this.engine.query(`SELECT * FROM ${name}`));
+    } finally {
+      await this.engine.drop(name);
+    }
+  }
+
+  /**
+   * Writes an Arrow table as one Parquet object (ZSTD), replacing any object at
+   * `key` atomically. For the lake's own bookkeeping (watermarks, quarantine);
+   * curated and raw data have their own writers, so `ohlcv/` and raw batch keys
+   * are refused.
+   *
+   * @param key Where to write, e.g. `state/watermarks.parquet`.
+   * @param table The rows.
+   * @returns The stored object's info.
+   * @throws {ConfigError} For a key under `ohlcv/` or a raw batch key.
+   */
+  async writeTable(key: string, table: Table): Promise<ObjectInfo> {
+    if (key.startsWith(PREFIX.ohlcv) || RAW_BATCH_KEY.test(key)) {
+      throw new ConfigError(
+        `Cannot write "${key}" as a plain table: curated and raw data go through mergeDailyBatches and writeRawBatch`,
+      );
+    }
+    const name = `w_${++this.#seq}`;
+    await this.engine.registerArrow(name, table);
+    try {
+      return await this.store.put(key, await this.engine.queryToParquet(`SELECT * FROM ${name}`));
+    } finally {
+      await this.engine.drop(name);
+    }
   }
 
   /**
@@ -619,6 +699,16 @@ function yearMayMatch(key: string, filter: ParquetFilter): boolean {
   if (filter.start !== undefined && y < yearOf(filter.start)) return false;
   if (filter.end !== undefined && y > yearOf(filter.end)) return false;
   return true;
+}
+
+/** A (symbol, date) key table for exclusions. */
+function keyTable(symbols: readonly string[], dates: Int32Array): Table {
+  return new Table({
+    symbol: vectorFromArray(symbols.map(validateSymbol), new Utf8()),
+    date: makeVector(
+      makeData({ type: new DateDay(), data: dates, length: dates.length, nullCount: 0 }),
+    ),
+  });
 }
 
 function emptyRows(): RawRows {

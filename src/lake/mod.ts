@@ -12,7 +12,7 @@
  * @module
  */
 export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR, Lake, openLake } from "./lake.ts";
-export type { LakeInfo, LoadOptions, MergeReport, OpenLakeOptions } from "./lake.ts";
+export type { LakeInfo, LoadOptions, MergeOptions, MergeReport, OpenLakeOptions } from "./lake.ts";
 export type { EngineKind, ParquetScan } from "./engine.ts";
 export { closeEngines } from "./open_engine.ts";
 export { openStore } from "./open_store.ts";

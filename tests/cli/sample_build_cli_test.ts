@@ -28,9 +28,12 @@ Deno.test("bench: an unknown bench name is refused with exit 2", async () => {
   assert.equal(r.code, 2);
   assert.match(
     r.stderr,
-    /^error: Unknown bench "lak": expected one of lake, indicators, backtest or all\n$/,
+    /^error: Unknown bench "lak": expected one of lake, indicators, backtest, pipeline or all\n$/,
   );
   const help = await run("../../bench/main.ts", "--help");
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /^usage: deno task bench \[lake\|indicators\|backtest\|all\]/);
+  assert.match(
+    help.stdout,
+    /^usage: deno task bench \[lake\|indicators\|backtest\|pipeline\|all\]/,
+  );
 });
