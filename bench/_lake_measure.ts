@@ -48,10 +48,12 @@ function resetHwm(): boolean {
 export async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
   const canReset = resetHwm();
   let peak = Deno.memoryUsage().rss;
+  // Typed as a number: two @types/node versions (apache-arrow 13 and 21 each bring one)
+  // disagree on the timer type.
   const timer = setInterval(() => {
     const r = Deno.memoryUsage().rss;
     if (r > peak) peak = r;
-  }, 20);
+  }, 20) as unknown as number;
   const t0 = performance.now();
   const out: Timed<T> = { ms: 0, peakRssSampled: 0 };
   try {

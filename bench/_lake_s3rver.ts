@@ -49,7 +49,15 @@ export interface S3rverChild {
  */
 export async function spawnS3rver(bucket: string): Promise<S3rverChild> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", fileUrlPath(), bucket],
+    // s3rver is a development dependency: the child runs with the development config.
+    args: [
+      "run",
+      "--config",
+      new URL("../deno.dev.json", import.meta.url).pathname,
+      "--allow-all",
+      fileUrlPath(),
+      bucket,
+    ],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",

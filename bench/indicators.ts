@@ -28,6 +28,8 @@ import { bestMs, type Name, NAMES, OUTPUTS, type Outputs, readSeries } from "./_
 import { BUILD_DIR, buildAddon, buildHarness } from "./_talib_build.ts";
 
 /** The six whose total is compared with TA-Lib C (the issue's goal). */
+/** The development config: the peers run in child processes need its imports. */
+const DEV_CONFIG = new URL("../deno.dev.json", import.meta.url).pathname;
 const SIX: readonly Name[] = ["sma", "ema", "rsi", "macd", "bollinger", "atr"];
 const PARAMS: Record<Name, string> = {
   sma: "20",
@@ -201,6 +203,8 @@ export async function run(args: string[]): Promise<void> {
           const out = JSON.parse(
             await runBinary(Deno.execPath(), [
               "run",
+              "--config",
+              DEV_CONFIG,
               "--allow-all",
               "--v8-flags=--max-old-space-size=16384",
               script,

@@ -31,6 +31,42 @@ export async function runCli(main: () => Promise<number>): Promise<never> {
   Deno.exit(code);
 }
 
+/**
+ * Resolves a path given on the command line against the directory the user ran
+ * the command in: `INIT_CWD`, which `deno task` (and `npm`) set to it before
+ * running the task from the project root, else the working directory. Absolute
+ * paths and URIs (`s3://…`, `file://…`) are returned unchanged. Every CLI flag
+ * that names a file or directory goes through this.
+ *
+ * Deliberately free of `node:path`: the backtest CLI starts without loading any
+ * `node:` builtin.
+ *
+ * @param path As typed, e.g. `my.csv`, `../data`, `s3://bucket/asx`.
+ * @returns The path to open.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cliPath } from "./_cli.ts";
+ * assert.equal(cliPath("/abs/my.csv"), "/abs/my.csv");
+ * assert.equal(cliPath("s3://bucket/asx"), "s3://bucket/asx");
+ * assert.ok(cliPath("my.csv").endsWith("/my.csv"));
+ * ```
+ */
+export function cliPath(path: string): string {
+  if (path === "" || /^[A-Za-z][A-Za-z0-9+.\-]*:\/\//.test(path)) return path;
+  if (path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(path)) return path;
+  let base: string | undefined;
+  try {
+    base = Deno.env.get("INIT_CWD");
+  } catch {
+    base = undefined; // no --allow-env: the working directory it is
+  }
+  base ||= Deno.cwd();
+  const sep = base.includes("\\") && !base.includes("/") ? "\\" : "/";
+  return base.endsWith(sep) ? base + path : base + sep + path;
+}
+
 /** Folds a multi-line message (e.g. DuckDB's, with its caret) into one line. */
 function oneLine(message: string): string {
   return message.split("\n").map((l) => l.trim()).filter((l) => l && !/^\^+$/.test(l)).join(" | ");

@@ -33,9 +33,8 @@ import {
   strategyName,
 } from "../backtest/strategy.ts";
 import { STRATEGIES } from "../backtest/strategies/mod.ts";
-import { formatRows, runCli } from "./_cli.ts";
+import { cliPath, formatRows, runCli } from "./_cli.ts";
 import { type FlagValues, parseFlags } from "./_flags.ts";
-import { userPath } from "./_paths.ts";
 
 const USAGE = `usage: deno task backtest [flags]
 
@@ -328,7 +327,8 @@ async function loadBars(values: Values): Promise<Loaded> {
 }
 
 /**
- * Where `--out` writes and in which form, checked before any bars load.
+ * Where `--out` writes (already resolved by `cliPath`) and in which form, checked
+ * before any bars load.
  *
  * @throws {ConfigError} When the name ends in neither .html nor .json.
  */
@@ -339,7 +339,7 @@ function reportTarget(text: string): { path: string; html: boolean } {
       `Invalid --out "${text}": name a .html file (the report page) or a .json file`,
     );
   }
-  return { path: userPath(text), html: ext !== "json" };
+  return { path: text, html: ext !== "json" };
 }
 
 /** The JSON report: the run's own, plus the sweep when there was one. */
@@ -355,6 +355,8 @@ function printLine(text: string): void {
 
 async function main(args: string[]): Promise<number> {
   const values = parse(args);
+  for (const f of ["csv", "lake", "out"] as const) if (values[f]) values[f] = cliPath(values[f]);
+  if (values.strategy?.endsWith(".json")) values.strategy = cliPath(values.strategy);
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -14,7 +14,7 @@
 
 import type { Table } from "apache-arrow";
 import { ConfigError } from "../core/errors.ts";
-import { formatRows, runCli } from "./_cli.ts";
+import { cliPath, formatRows, runCli } from "./_cli.ts";
 import { parseFlags } from "./_flags.ts";
 
 const HELP = `usage: deno task lake [options] <command>
@@ -81,6 +81,9 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  // Paths on the command line are the user's, relative to where they ran the command.
+  const lakeUri = values.lake === undefined ? undefined : cliPath(values.lake);
+  const cacheDir = values["cache-dir"] === undefined ? undefined : cliPath(values["cache-dir"]);
   const [command, ...rest] = positionals;
   if (!command) {
     throw new ConfigError(`No command given: expected info, symbols, query or cache (see --help)`);
@@ -98,7 +101,7 @@ async function main(): Promise<number> {
     if (rest[0] !== "clear" || rest.length !== 1) {
       throw new ConfigError(`Unknown cache command "${rest.join(" ")}": expected "cache clear"`);
     }
-    const dir = values["cache-dir"] ?? DEFAULT_CACHE_DIR;
+    const dir = cacheDir ?? DEFAULT_CACHE_DIR;
     await Deno.remove(dir, { recursive: true }).catch((err) => {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     });
@@ -106,11 +109,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const { closeEngines } = await import("../lake/open_engine.ts");
-  const lake = await openLake(values.lake, {
-    engine,
-    endpoint: values.endpoint,
-    cacheDir: values["cache-dir"],
-  });
+  const lake = await openLake(lakeUri, { engine, endpoint: values.endpoint, cacheDir });
   try {
     switch (command) {
       case "info": {
@@ -119,6 +118,10 @@ async function main(): Promise<number> {
         }
         const info = await lake.info();
         console.log(`lake     ${info.uri}`);
+        if (info.objects === 0) {
+          console.log("empty    no curated bars yet (nothing under ohlcv/)");
+          return 0;
+        }
         console.log(`symbols  ${info.symbols.length}: ${info.symbols.join(", ")}`);
         console.log(`dates    ${info.start ?? "-"} .. ${info.end ?? "-"}`);
         console.log(`rows     ${info.rows.toLocaleString("en-AU")}`);

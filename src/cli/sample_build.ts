@@ -7,7 +7,7 @@
 
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../core/errors.ts";
-import { runCli } from "./_cli.ts";
+import { cliPath, runCli } from "./_cli.ts";
 import { parseFlags } from "./_flags.ts";
 
 const HELP = `usage: deno task sample:build [--data <dir>] [--lake <dir>]
@@ -25,8 +25,9 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const data = values.data ??
-    fileURLToPath(new URL("../../../shared/data/asx-ohlcv", import.meta.url));
+  const data = values.data !== undefined
+    ? cliPath(values.data)
+    : fileURLToPath(new URL("../../../shared/data/asx-ohlcv", import.meta.url));
   try {
     if (!(await Deno.stat(data)).isDirectory) throw new Error("not a directory");
   } catch {
@@ -37,8 +38,10 @@ async function main(): Promise<number> {
   const { openLake, DEFAULT_LAKE_DIR } = await import("../lake/lake.ts");
   const { buildSampleLake } = await import("../lake/sample_lake.ts");
   const { closeEngines } = await import("../lake/open_engine.ts");
-  const lake = await openLake(values.lake ?? DEFAULT_LAKE_DIR, {
-    rowGroupSize: 1024,
+  // Small row groups for a small lake (~250 rows per symbol and year): the smallest the wasm
+  // engine writes exactly (it cuts groups at whole 2,048-row vectors).
+  const lake = await openLake(values.lake !== undefined ? cliPath(values.lake) : DEFAULT_LAKE_DIR, {
+    rowGroupSize: 2048,
     engine: "wasm",
   });
   try {

@@ -18,11 +18,9 @@ import {
   vectorFromArray,
 } from "apache-arrow";
 import { formatDate, parseDate } from "./dates.ts";
+import type { PRICE_COLUMNS } from "./ohlcv_columns.ts";
 
-/** The price columns every `Bars` table carries, in order, after `symbol` and `date`. */
-export const PRICE_COLUMNS = ["open", "high", "low", "close", "volume", "adjusted_close"] as const;
-
-/** One of {@link PRICE_COLUMNS}. */
+/** One of the price columns every `Bars` table carries after `symbol` and `date` (`PRICE_COLUMNS`). */
 export type PriceColumn = typeof PRICE_COLUMNS[number];
 
 /** Plain columns from which {@link Bars.fromColumns} builds a table. */

@@ -49,12 +49,14 @@ export class LakeError extends Error {
 /** The kinds of {@link LakeError}. */
 export type LakeErrorCode =
   | "NotFound"
+  | "Empty"
   | "NoSuchBucket"
   | "AccessDenied"
   | "BadKey"
   | "Corrupt"
   | "Schema"
   | "OutOfMemory"
+  | "Timeout"
   | "Other";
 
 /**

@@ -26,8 +26,11 @@ export interface OhlcvColumns {
   adjusted_close: Float64Array;
 }
 
-/** The numeric columns of {@link OhlcvColumns}, in schema order. */
-export const OHLCV_NUMERIC = ["open", "high", "low", "close", "volume", "adjusted_close"] as const;
+/**
+ * The price columns, in the lake's schema order: the numeric columns of
+ * {@link OhlcvColumns}, and what every `Bars` table carries after `symbol` and `date`.
+ */
+export const PRICE_COLUMNS = ["open", "high", "low", "close", "volume", "adjusted_close"] as const;
 
 /**
  * Allocates zero-filled columns for `n` rows (symbols empty strings).
@@ -78,7 +81,7 @@ export function ohlcvLength(columns: OhlcvColumns): number {
   if (columns.symbol.length !== n) {
     throw new RangeError(`Column "symbol" has ${columns.symbol.length} rows, "date" has ${n}`);
   }
-  for (const name of OHLCV_NUMERIC) {
+  for (const name of PRICE_COLUMNS) {
     if (columns[name].length !== n) {
       throw new RangeError(`Column "${name}" has ${columns[name].length} rows, "date" has ${n}`);
     }
@@ -143,7 +146,7 @@ export function concatOhlcv(parts: readonly OhlcvColumns[]): OhlcvColumns {
     const m = p.date.length;
     for (let i = 0; i < m; i++) out.symbol[at + i] = p.symbol[i]!;
     out.date.set(p.date, at);
-    for (const name of OHLCV_NUMERIC) out[name].set(p[name], at);
+    for (const name of PRICE_COLUMNS) out[name].set(p[name], at);
     at += m;
   }
   return out;

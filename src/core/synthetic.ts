@@ -23,7 +23,7 @@
 import { isTradingDay } from "./calendar.ts";
 import { ConfigError } from "./errors.ts";
 import { parseDate } from "./dates.ts";
-import { allocOhlcv, concatOhlcv, OHLCV_NUMERIC, type OhlcvColumns } from "./ohlcv_columns.ts";
+import { allocOhlcv, concatOhlcv, type OhlcvColumns, PRICE_COLUMNS } from "./ohlcv_columns.ts";
 import { validateSymbol } from "./symbol.ts";
 
 /** Options of {@link syntheticBars} and {@link syntheticSymbolChunks}. */
@@ -271,7 +271,7 @@ function generateSymbol(
   const splitRate = options.splitRate ?? 0.0002;
   const D = dates.length;
   const out = allocOhlcv(0);
-  for (const k of OHLCV_NUMERIC) out[k] = new Float64Array(D);
+  for (const k of PRICE_COLUMNS) out[k] = new Float64Array(D);
   out.date = new Int32Array(D);
   // Per-symbol parameters.
   const sigmaL = Math.exp(Math.log(0.008) + uniform() * Math.log(0.035 / 0.008)); // daily

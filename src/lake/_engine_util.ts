@@ -1,18 +1,16 @@
 /**
- * Helpers shared by the two engines (private): names, quoting, reading
- * Parquet sources with their footers, and turning failures into `LakeError`s.
+ * Helpers shared by the two engines (private): names and quoting, the SQL of a
+ * filtered Parquet view, checking that source files exist, and messages.
  *
  * @module
  */
 
+import { stat } from "node:fs/promises";
+import { formatDate } from "../core/dates.ts";
 import { LakeError } from "../core/errors.ts";
+import { validateSymbol } from "../core/symbol.ts";
 import type { ParquetFilter, ParquetSource } from "./engine.ts";
-import {
-  decodeFooter,
-  footerLength,
-  type ParquetFooter,
-  selectRowGroups,
-} from "./_parquet_footer.ts";
+import { fsCode } from "./_fs.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -52,170 +50,103 @@ export function quoteString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** The LakeError for a Parquet source file that cannot be opened or read. */
-function unreadable(source: ParquetSource, err: unknown): LakeError {
-  if (err instanceof Deno.errors.NotFound) {
-    return new LakeError(
-      `Cannot read Parquet object "${source.key}": file "${source.path}" does not exist`,
-      { key: source.key, code: "NotFound", cause: err },
-    );
-  }
-  return new LakeError(
-    `Cannot read Parquet object "${source.key}" from "${source.path}": ${messageOf(err)}`,
-    { key: source.key, cause: err },
-  );
-}
-
 /**
- * Reads a source's bytes.
+ * Checks that every source is a readable regular file, so a missing object is a
+ * `NotFound` naming its key rather than DuckDB's "no files found" about a path.
  *
- * @param source The key and local path.
- * @returns The file's bytes.
- * @throws {LakeError} `NotFound` when the file is missing, `Other` when unreadable.
+ * @param sources The files to check.
+ * @returns Their total size in bytes.
+ * @throws {LakeError} `NotFound` naming the first missing key; `Other` when one is not a file.
  */
-export async function readSource(source: ParquetSource): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(source.path);
-  } catch (err) {
-    throw unreadable(source, err);
-  }
-}
-
-/**
- * Reads only the footer of a source (the last bytes of the file). Decoded
- * footers are kept (up to 256 files) and reused while the file's size, mtime
- * and inode are unchanged, so warm queries skip the Thrift decoding.
- *
- * @param source The key and local path.
- * @returns The decoded footer.
- * @throws {LakeError} `NotFound` when missing, `Corrupt` when the footer is unreadable.
- */
-export async function readSourceFooter(source: ParquetSource): Promise<ParquetFooter> {
-  // Lake objects are replaced whole (new file, new mtime), so (path, size, mtime) identifies a footer.
-  let stamp: string | undefined;
-  try {
-    const st = await Deno.stat(source.path);
-    stamp = `${st.size}:${st.mtime?.getTime() ?? "?"}:${st.ino ?? "?"}`;
-    const hit = footerCache.get(source.path);
-    if (hit && hit.stamp === stamp && st.mtime) {
-      footerCache.delete(source.path); // refresh its place in the LRU order
-      footerCache.set(source.path, hit);
-      return hit.footer;
-    }
-  } catch {
-    stamp = undefined; // open() below reports the error
-  }
-  const footer = await readFooterUncached(source);
-  if (stamp !== undefined) {
-    footerCache.set(source.path, { stamp, footer });
-    if (footerCache.size > FOOTER_CACHE_ENTRIES) {
-      footerCache.delete(footerCache.keys().next().value!);
-    }
-  }
-  return footer;
-}
-
-/** Decoded footers by local path, with the file's size, mtime and inode when decoded. */
-const footerCache = new Map<string, { stamp: string; footer: ParquetFooter }>();
-const FOOTER_CACHE_ENTRIES = 256;
-
-async function readFooterUncached(source: ParquetSource): Promise<ParquetFooter> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(source.path, { read: true });
-  } catch (err) {
-    throw unreadable(source, err);
-  }
-  try {
-    const size = (await file.stat()).size;
-    const head = await readAt(file, 0, Math.min(4, size));
-    const trailer = await readAt(file, Math.max(0, size - 8), Math.min(8, size));
-    if (size < 12 || head[0] !== 0x50 || head[1] !== 0x41 || head[2] !== 0x52 || head[3] !== 0x31) {
-      throw new Error(`no PAR1 magic at the start of the ${size}-byte file`);
-    }
-    const len = footerLength(trailer, size);
-    return decodeFooter(await readAt(file, size - 8 - len, len));
-  } catch (err) {
-    throw corrupt(source.key, err);
-  } finally {
-    file.close();
-  }
-}
-
-async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  await file.seek(offset, Deno.SeekMode.Start);
-  let got = 0;
-  while (got < length) {
-    const n = await file.read(out.subarray(got));
-    if (n === null) throw new Error(`unexpected end of file at byte ${offset + got}`);
-    got += n;
-  }
-  return out;
-}
-
-/** A source with its bytes, footer and the row groups a filter selects. */
-export interface PlannedSource {
-  /** The source. */
-  source: ParquetSource;
-  /** Its footer. */
-  footer: ParquetFooter;
-  /** Row groups to read. */
-  rowGroups: number[];
-  /** Rows in those row groups. */
-  rows: number;
-  /** Uncompressed bytes of those row groups, per the footer. */
-  bytes: number;
-}
-
-/**
- * Picks the row groups of an already decoded footer that the filter can match.
- *
- * @param source The key and path.
- * @param footer The file's footer.
- * @param filter Pruning hints.
- * @returns The plan for this file.
- * @throws {LakeError} `Schema` when a requested column is missing.
- */
-export function planFromFooter(
-  source: ParquetSource,
-  footer: ParquetFooter,
-  filter: ParquetFilter,
-): PlannedSource {
-  for (const column of filter.columns ?? []) {
-    if (!footer.columnNames.includes(column)) {
+export async function checkSources(sources: readonly ParquetSource[]): Promise<number> {
+  let bytes = 0;
+  for (const source of sources) {
+    let isFile: boolean;
+    try {
+      const st = await stat(source.path);
+      isFile = st.isFile();
+      bytes += st.size;
+    } catch (err) {
+      const code = fsCode(err);
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        throw new LakeError(
+          `Cannot read Parquet object "${source.key}": file "${source.path}" does not exist`,
+          { key: source.key, code: "NotFound", cause: err },
+        );
+      }
       throw new LakeError(
-        `Parquet object "${source.key}" has no column "${column}" (it has ${
-          footer.columnNames.join(", ")
-        })`,
-        { key: source.key, code: "Schema" },
+        `Cannot read Parquet object "${source.key}" from "${source.path}": ${messageOf(err)}`,
+        { key: source.key, cause: err },
+      );
+    }
+    if (!isFile) {
+      throw new LakeError(
+        `Cannot read Parquet object "${source.key}": "${source.path}" is not a file`,
+        { key: source.key },
       );
     }
   }
-  const rowGroups = selectRowGroups(footer, filter);
-  let rows = 0;
-  let bytes = 0;
-  for (const i of rowGroups) {
-    const rg = footer.rowGroups[i]!;
-    rows += rg.numRows;
-    bytes += rg.totalByteSize;
-  }
-  return { source, footer, rowGroups, rows, bytes };
+  return bytes;
 }
 
 /**
- * A `LakeError` with code `Corrupt` naming the key.
+ * The SQL of a view over Parquet files that holds exactly the rows and columns a
+ * filter selects. DuckDB prunes row groups by their statistics for the date range
+ * and a single symbol (comparisons are pushed into the scan), and reads only the
+ * selected columns. Hive partitioning is off: a `year=YYYY/` directory never
+ * becomes a column.
  *
- * @param key The object key.
- * @param err The decoder's error.
- * @returns The error to throw.
+ * With `splitSymbols`, several symbols become a `UNION ALL` of one scan per symbol,
+ * each pruned by its equality, for a DuckDB that cannot push an `IN` list into the
+ * scan (0.9): worth it when a few symbols are wanted from large files.
+ *
+ * @param name The view's (checked) name.
+ * @param paths Local file paths, in order.
+ * @param filter Symbols (validated here), dates and columns.
+ * @param splitSymbols One scan per symbol instead of one scan with an `IN` list. @default {false}
+ * @returns `CREATE OR REPLACE VIEW …`.
+ * @throws {ConfigError} On an invalid symbol.
+ * @throws {RangeError} On a fractional epoch day.
  */
-export function corrupt(key: string, err: unknown): LakeError {
-  return new LakeError(`Cannot read Parquet object "${key}": ${messageOf(err)}`, {
-    key,
-    code: "Corrupt",
-    cause: err,
-  });
+export function parquetViewSql(
+  name: string,
+  paths: readonly string[],
+  filter: ParquetFilter,
+  splitSymbols = false,
+): string {
+  const cols = filter.columns ? filter.columns.map(quoteIdent).join(", ") : "*";
+  const files = paths.map(quoteString).join(", ");
+  const scan = (f: ParquetFilter) =>
+    `SELECT ${cols} FROM read_parquet([${files}], hive_partitioning = false)${whereClause(f)}`;
+  const body = splitSymbols && filter.symbols && filter.symbols.length > 1
+    ? filter.symbols.map((s) => scan({ ...filter, symbols: [s] })).join(" UNION ALL ")
+    : scan(filter);
+  return `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS ${body}`;
+}
+
+/** The exact filter as a WHERE clause (symbols validated before they touch SQL). */
+function whereClause(filter: ParquetFilter): string {
+  const terms: string[] = [];
+  if (filter.symbols) {
+    const list = filter.symbols.map((s) => quoteString(validateSymbol(s)));
+    // One symbol as an equality: DuckDB pushes it into the Parquet scan and skips every row
+    // group whose statistics exclude it (an IN list is evaluated after the scan instead).
+    terms.push(
+      list.length === 0
+        ? "false"
+        : list.length === 1
+        ? `symbol = ${list[0]}`
+        : `symbol IN (${list.join(", ")})`,
+    );
+  }
+  if (filter.start !== undefined) terms.push(`date >= ${sqlDay(filter.start)}`);
+  if (filter.end !== undefined) terms.push(`date <= ${sqlDay(filter.end)}`);
+  return terms.length > 0 ? ` WHERE ${terms.join(" AND ")}` : "";
+}
+
+function sqlDay(day: number): string {
+  if (!Number.isInteger(day)) throw new RangeError(`Invalid epoch day ${day}: expected an integer`);
+  return `DATE '${formatDate(day)}'`;
 }
 
 /**
@@ -237,17 +168,4 @@ export function messageOf(err: unknown): string {
 export function sqlSnippet(sql: string): string {
   const one = sql.replace(/\s+/g, " ").trim();
   return one.length > 300 ? `${one.slice(0, 297)}...` : one;
-}
-
-/**
- * Formats a byte count for messages.
- *
- * @param n Bytes.
- * @returns e.g. `"1.5 GB"`.
- */
-export function formatBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
 }

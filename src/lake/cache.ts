@@ -9,6 +9,7 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LakeError } from "../core/errors.ts";
 import { fsCode, removeEmptyParents, writeFileAtomic } from "./_fs.ts";
+import { defaultCacheDir } from "./defaults.ts";
 import {
   type LakeStore,
   type ObjectInfo,
@@ -18,9 +19,6 @@ import {
   validatePrefix,
 } from "./store.ts";
 
-/** The default cache root, relative to the working directory. */
-export const DEFAULT_CACHE_DIR = "data-cache/s3";
-
 /** Directory (under the cache root) holding the ETag records; `_` cannot start a bucket name. */
 const ETAG_DIR = "_etags";
 
@@ -28,7 +26,7 @@ const ETAG_DIR = "_etags";
 export interface CachedStoreOptions {
   /**
    * The cache root.
-   * @default {"data-cache/s3"}
+   * @default {env ASXLAB_CACHE_DIR, else data-cache/s3 in the repository}
    */
   cacheDir?: string;
   /**
@@ -105,7 +103,7 @@ export class CachedStore implements LakeStore {
   constructor(inner: Store, options: CachedStoreOptions = {}) {
     this.inner = inner;
     this.uri = inner.uri;
-    this.cacheDir = resolve(options.cacheDir ?? DEFAULT_CACHE_DIR);
+    this.cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
     const namespace = options.namespace ??
       (inner as { cacheNamespace?: unknown }).cacheNamespace ??
       `_store/${fnv1a(inner.uri)}`;
@@ -149,6 +147,16 @@ export class CachedStore implements LakeStore {
   async list(prefix: string): Promise<ObjectInfo[]> {
     validatePrefix(prefix);
     return await this.inner.list(prefix);
+  }
+
+  /**
+   * Whether the inner store's root exists (never cached).
+   *
+   * @returns The inner store's answer, `true` when it cannot tell.
+   * @throws {LakeError} As the inner store's `exists`.
+   */
+  async exists(): Promise<boolean> {
+    return (await this.inner.exists?.()) ?? true;
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The `Engine` interface: SQL over Arrow and Parquet. Two implementations pass
- * one shared test suite: duckdb-wasm with parquet-wasm as its Parquet codec
- * (default, runs anywhere) and native DuckDB via `@duckdb/node-api` (opt-in).
- * Nothing outside `src/lake/` knows which engine runs.
+ * one shared test suite, both DuckDB: duckdb-wasm 1.28.0 (DuckDB 0.9.1, the
+ * default, runs anywhere) and native DuckDB via `@duckdb/node-api` (opt-in).
+ * DuckDB reads and writes the Parquet itself in both. Nothing outside
+ * `src/lake/` knows which engine runs.
  *
  * @module
  */
@@ -20,7 +21,7 @@ export interface ParquetSource {
   path: string;
 }
 
-/** Row-group pruning hints: row groups whose footer statistics cannot match are skipped. */
+/** What a Parquet view holds: DuckDB pushes the date range and a single symbol into its scan. */
 export interface ParquetFilter {
   /** Keep only these symbols (column `symbol`). */
   symbols?: readonly string[];
@@ -32,36 +33,20 @@ export interface ParquetFilter {
   columns?: readonly string[];
 }
 
-/** What a `registerParquet` call read, so callers and tests can see pruning at work. */
-export interface ParquetScan {
-  /** Files registered. */
-  files: number;
-  /** Row groups in those files, per their footers. */
-  rowGroups: number;
-  /** Row groups decoded (wasm) or handed to DuckDB's own scan (native, which may skip more). */
-  rowGroupsRead: number;
-  /** Row groups skipped because their footer statistics cannot match the filter. */
-  rowGroupsSkipped: number;
-  /**
-   * Rows the table holds (wasm: exact, the rows were loaded), or may hold (native: the
-   * rows of the row groups that can match, an upper bound; exact without a filter, since
-   * the native engine registers a view and DuckDB applies the filter when it is queried).
-   */
-  rows: number;
-}
-
 /** Options for {@link Engine.queryToParquet}. */
 export interface ParquetWriteOptions {
   /**
-   * Maximum rows per row group. Curated files are sorted by symbol, date, so
-   * smaller groups let footer statistics prune more finely.
-   * @default {65536}
+   * Rows per row group. Curated files are sorted by symbol, date, so small groups
+   * let row-group statistics prune finely. The wasm engine (DuckDB 0.9.1,
+   * single-threaded) cuts groups at whole 2,048-row vectors, so it rounds other
+   * sizes up to a multiple of 2,048; the default is exact on both engines.
+   * @default {4096}
    */
   rowGroupSize?: number;
 }
 
-/** The row-group size used when a caller does not choose one. */
-export const DEFAULT_ROW_GROUP_SIZE = 65_536;
+/** The row-group size of the seed's layout (measured best for pruning), used when a caller does not choose one. */
+export const DEFAULT_ROW_GROUP_SIZE = 4_096;
 
 /**
  * SQL over Arrow and Parquet.
@@ -70,33 +55,37 @@ export const DEFAULT_ROW_GROUP_SIZE = 65_536;
  * engine on the shared instance; native: an in-memory database per engine).
  * Every method throws `LakeError`: code `Corrupt` (unreadable Parquet, naming
  * the key), `NotFound` (missing file), `Schema` (files or columns that do not
- * line up), `OutOfMemory` (the request cannot fit; the message gives its size),
- * `Other` (SQL errors, with DuckDB's message and the SQL).
+ * line up), `OutOfMemory` (the request cannot fit), `Other` (SQL errors, with
+ * DuckDB's message and the SQL).
  */
 export interface Engine {
   /** Which engine this is. */
   readonly kind: EngineKind;
+  /** The DuckDB version it runs, e.g. `"v0.9.1"`. */
+  readonly duckdbVersion: string;
   /**
-   * Creates (or replaces) table `name` from Parquet files, reading only the row groups
-   * that the filter can match; the caller still applies the exact filter in SQL.
-   * (wasm loads the rows now; native makes a view that DuckDB scans when queried.)
-   * Only the filter's `columns` are loaded when it names some.
-   * Throws `LakeError` (code `Corrupt`, naming the key) on unreadable Parquet.
-   * Returns what was read and skipped.
+   * Creates (or replaces) view `name` over Parquet files holding exactly the rows
+   * and columns `filter` selects. Nothing is read until a query uses it; DuckDB then
+   * reads only the selected columns and the row groups whose statistics can match.
+   * A file that turns out to be unreadable then fails the query with `Corrupt`
+   * naming its key.
    */
   registerParquet(
     name: string,
     sources: readonly ParquetSource[],
     filter?: ParquetFilter,
-  ): Promise<ParquetScan>;
+  ): Promise<void>;
   /** Creates (or replaces) table `name` from an Arrow table. */
   registerArrow(name: string, table: Table): Promise<void>;
   /** Drops table or view `name` if it exists. */
   drop(name: string): Promise<void>;
   /** Runs one SQL statement and returns its result as an apache-arrow 21 Table (empty for DDL). */
   query(sql: string): Promise<Table>;
-  /** Runs SQL and returns its result as Parquet bytes (ZSTD, DATE as Parquet DATE), in row groups of `rowGroupSize` rows. */
+  /**
+   * Runs SQL and returns its result as Parquet bytes, written by DuckDB: ZSTD,
+   * DATE as Parquet DATE, BIGINT as INT64, INTEGER as INT32, VARCHAR as UTF-8.
+   */
   queryToParquet(sql: string, options?: ParquetWriteOptions): Promise<Uint8Array>;
-  /** Releases this engine's tables and connection (the shared wasm instance stays until `closeAll`/`closeEngines`). */
+  /** Releases this engine's tables and connection (the shared wasm instance stays until `closeEngines`). */
   close(): Promise<void>;
 }

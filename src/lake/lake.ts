@@ -19,33 +19,34 @@
  */
 
 import { DateDay, makeData, makeVector, Table, Utf8, vectorFromArray } from "apache-arrow";
-import { fileURLToPath } from "node:url";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Bars } from "../core/bars.ts";
-import { type DateRange, formatDate, resolveRange, yearOf } from "../core/dates.ts";
+import { type DateRange, resolveRange, yearOf } from "../core/dates.ts";
 import { ConfigError, LakeError } from "../core/errors.ts";
 import { validateSymbol } from "../core/symbol.ts";
-import type { Engine, EngineKind, ParquetFilter, ParquetSource } from "./engine.ts";
+import {
+  DEFAULT_ROW_GROUP_SIZE,
+  type Engine,
+  type EngineKind,
+  type ParquetFilter,
+  type ParquetSource,
+} from "./engine.ts";
 import { curatedYear, PREFIX, RAW_BATCH_KEY, rawBatchKey, yearPrefix } from "./keys.ts";
 import { openEngine } from "./open_engine.ts";
 import { openStore } from "./open_store.ts";
 import { BAR_COLUMNS, checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
-import type { S3Credentials } from "./s3_store.ts";
+import type { S3Credentials, S3Timeouts } from "./s3_store.ts";
 import type { LakeStore, ObjectInfo, Store } from "./store.ts";
 
-/** The shipped sample lake, resolved from this module so it works from any working directory. */
-export const DEFAULT_LAKE_DIR: string = fileURLToPath(
-  new URL("../../data-cache/lake", import.meta.url),
-);
-/** The default S3 object cache directory. */
-export const DEFAULT_CACHE_DIR: string = fileURLToPath(
-  new URL("../../data-cache/s3", import.meta.url),
-);
+export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR } from "./defaults.ts";
 
 /** Options of {@link openLake}. */
 export interface OpenLakeOptions {
   /** Query engine. @default {env ASXLAB_ENGINE, else "wasm"} */
   engine?: EngineKind;
-  /** Where S3 objects are cached. @default {"data-cache/s3"} */
+  /** Where S3 objects are cached. @default {env ASXLAB_CACHE_DIR, else data-cache/s3 in the repository} */
   cacheDir?: string;
   /** S3 endpoint (e.g. a local s3rver); implies path-style addressing. */
   endpoint?: string;
@@ -53,10 +54,13 @@ export interface OpenLakeOptions {
   region?: string;
   /** S3 credentials. @default {the AWS SDK's provider chain (environment, profile, role)} */
   credentials?: S3Credentials;
+  /** S3 connect and idle timeouts and attempts. @default {5 s, 15 s, 3, or the environment; see S3Timeouts} */
+  timeouts?: S3Timeouts;
   /**
-   * Rows per row group in curated files: small enough that footer statistics
-   * prune a 50-symbol load to a few groups per year (4,096 measured best on the
-   * 22 M-row bench lake; 16,384 decoded ~4× more rows). @default {4096}
+   * Rows per row group in curated files: small enough that row-group statistics
+   * prune a symbol's load to a group or two per year (the seed's 4,096; the bench's
+   * row-group sweep on the 22 M-row lake keeps it: native is fastest there, wasm
+   * within noise of 8,192). @default {4096}
    */
   rowGroupSize?: number;
 }
@@ -113,9 +117,6 @@ function isCacheCapable(store: Store): store is LakeStore {
   return typeof s.localPathFor === "function" && typeof s.evict === "function";
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const sqlDate = (day: number) => `DATE '${formatDate(day)}'`;
-
 const READ_ONLY_SQL =
   /^\s*(select|with|from|describe|summarize|show|explain|pivot|unpivot|values|table)\b/i;
 
@@ -131,13 +132,15 @@ export class Lake {
   readonly engine: Engine;
   readonly #rowGroupSize: number;
   #seq = 0;
+  /** A temporary directory for copies of objects from stores that have no local file. */
+  #tempDir: Promise<string> | undefined;
 
   /**
    * @param store The object store.
    * @param engine The query engine.
    * @param rowGroupSize Rows per row group in curated files.
    */
-  constructor(store: Store, engine: Engine, rowGroupSize = 4_096) {
+  constructor(store: Store, engine: Engine, rowGroupSize = DEFAULT_ROW_GROUP_SIZE) {
     this.uri = store.uri;
     this.store = store;
     this.engine = engine;
@@ -149,8 +152,9 @@ export class Lake {
     if (isCacheCapable(this.store)) return await this.store.localPathFor(info);
     const direct = await this.store.localPath?.(info.key);
     if (direct) return direct;
-    const tmp = await Deno.makeTempFile({ suffix: ".parquet" });
-    await Deno.writeFile(tmp, await this.store.get(info.key));
+    this.#tempDir ??= mkdtemp(join(tmpdir(), "asxlab-lake-"));
+    const tmp = join(await this.#tempDir, `o${++this.#seq}.parquet`);
+    await writeFile(tmp, await this.store.get(info.key));
     return tmp;
   }
 
@@ -179,14 +183,45 @@ export class Lake {
     }
   }
 
-  /** Curated objects whose year can overlap [start, end]. */
+  /**
+   * Every curated object. An empty listing is told apart from a lake that is not
+   * there: a missing directory or bucket is a `NotFound` naming it.
+   */
+  async #allCurated(): Promise<ObjectInfo[]> {
+    const all = (await this.store.list(PREFIX.ohlcv)).filter((o) =>
+      curatedYear(o.key) !== undefined
+    );
+    if (all.length === 0) await this.#mustExist();
+    return all;
+  }
+
+  /** Throws `NotFound` when the lake's directory (or bucket) does not exist. */
+  async #mustExist(): Promise<void> {
+    if ((await this.store.exists?.()) === false) {
+      const what = this.uri.startsWith("s3://") ? "bucket" : "directory";
+      throw new LakeError(
+        `No lake at ${this.uri}: the ${what} does not exist. Check the path ` +
+          `(a lake is created by writing to it, e.g. by the pipeline)`,
+        { code: "NotFound" },
+      );
+    }
+  }
+
+  /** Curated objects whose year can overlap [start, end]; `Empty` when the lake holds none. */
   async #curated(start: number, end: number): Promise<ObjectInfo[]> {
-    const all = await this.store.list(PREFIX.ohlcv);
+    const all = await this.#allCurated();
+    if (all.length === 0) {
+      throw new LakeError(
+        `The lake at ${this.uri} is empty: it holds no curated bars yet (nothing under ` +
+          `${PREFIX.ohlcv}). Merge fetched batches into it first (the daily pipeline does)`,
+        { key: PREFIX.ohlcv, code: "Empty" },
+      );
+    }
     const y0 = Number.isFinite(start) ? yearOf(start) : -Infinity;
     const y1 = Number.isFinite(end) ? yearOf(end) : Infinity;
     return all.filter((o) => {
-      const y = curatedYear(o.key);
-      return y !== undefined && y >= y0 && y <= y1;
+      const y = curatedYear(o.key)!;
+      return y >= y0 && y <= y1;
     });
   }
 
@@ -220,13 +255,8 @@ export class Lake {
     if (Number.isFinite(end)) filter.end = end;
     const name = await this.#register(objects, filter);
     try {
-      const where: string[] = [];
-      if (symbols) where.push(`symbol IN (${symbols.map(sqlString).join(", ")})`);
-      if (Number.isFinite(start)) where.push(`date >= ${sqlDate(start)}`);
-      if (Number.isFinite(end)) where.push(`date <= ${sqlDate(end)}`);
-      const sql = `SELECT ${columns.join(", ")} FROM ${name}${
-        where.length ? ` WHERE ${where.join(" AND ")}` : ""
-      } ORDER BY symbol, date`;
+      // The view holds exactly the filtered rows and columns.
+      const sql = `SELECT ${columns.join(", ")} FROM ${name} ORDER BY symbol, date`;
       return new Bars(await this.#evictOnError(() => this.engine.query(sql)));
     } finally {
       await this.engine.drop(name);
@@ -238,7 +268,8 @@ export class Lake {
    *
    * @param options Columns to load.
    * @returns Bars sorted by symbol, date.
-   * @throws {LakeError} When an object is unreadable or has the wrong schema.
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Empty` when it holds no curated
+   *   bars yet, `Corrupt`/`Schema` when an object is unreadable or has the wrong schema.
    */
   loadAll(options: LoadOptions = {}): Promise<Bars> {
     return this.#load(undefined, {}, options);
@@ -252,7 +283,8 @@ export class Lake {
    * @param options Columns to load.
    * @returns Bars sorted by symbol, date.
    * @throws {ConfigError} On malformed or reversed dates.
-   * @throws {LakeError} When an object is unreadable.
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Empty` when it holds no curated
+   *   bars yet, `Corrupt` when an object is unreadable.
    */
   async loadDateRange(start: string, end: string, options: LoadOptions = {}): Promise<Bars> {
     return await this.#load(undefined, { start, end }, options);
@@ -266,7 +298,8 @@ export class Lake {
    * @param options Columns to load.
    * @returns Bars sorted by symbol, date (symbols absent from the lake are absent from the result).
    * @throws {ConfigError} On an invalid symbol or date range.
-   * @throws {LakeError} When an object is unreadable.
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Empty` when it holds no curated
+   *   bars yet, `Corrupt` when an object is unreadable.
    */
   async loadSymbols(
     symbols: readonly string[],
@@ -299,11 +332,11 @@ export class Lake {
   /**
    * Summarises the curated data: symbols, date range, rows, objects and bytes.
    *
-   * @returns The summary.
-   * @throws {LakeError} When an object is unreadable.
+   * @returns The summary (`objects: 0` for an empty lake).
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Corrupt` when an object is unreadable.
    */
   async info(): Promise<LakeInfo> {
-    const objects = await this.#curated(-Infinity, Infinity);
+    const objects = await this.#allCurated();
     const bytes = objects.reduce((sum, o) => sum + o.size, 0);
     if (objects.length === 0) {
       return {
@@ -318,18 +351,18 @@ export class Lake {
     }
     const name = await this.#register(objects, { columns: ["symbol", "date"] });
     try {
+      // One scan for everything (symbols are validated tickers: never a comma).
       const summary = await this.#evictOnError(() =>
         this.engine.query(
-          `SELECT count(*)::DOUBLE AS rows, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${name}`,
+          `SELECT count(*)::DOUBLE AS rows, min(date)::VARCHAR AS start, ` +
+            `max(date)::VARCHAR AS "end", string_agg(DISTINCT symbol, ',' ORDER BY symbol) AS symbols ` +
+            `FROM ${name}`,
         )
-      );
-      const syms = await this.#evictOnError(() =>
-        this.engine.query(`SELECT DISTINCT symbol FROM ${name} ORDER BY symbol`)
       );
       const row = summary.get(0)!;
       return {
         uri: this.uri,
-        symbols: syms.getChild("symbol")!.toArray().map(String),
+        symbols: row.symbols ? String(row.symbols).split(",") : [],
         start: row.start ?? undefined,
         end: row.end ?? undefined,
         rows: Number(row.rows),
@@ -345,16 +378,17 @@ export class Lake {
    * Runs a read-only SQL query for ad-hoc research. The curated data is the
    * table `ohlcv`, the raw batches `raw` (each registered only when named).
    *
-   * `scope` narrows what `ohlcv` holds (dates, symbols, columns): only the
-   * objects and row groups that can match are read, and the view applies the
-   * filter exactly. On the wasm engine, which must hold what it registers,
-   * scope a query over part of a large lake rather than filtering in SQL.
+   * `ohlcv` and `raw` are views: DuckDB reads only the columns and (for
+   * comparisons on `date`, or one `symbol`) the row groups a query needs. `scope`
+   * narrows what `ohlcv` holds (dates, symbols, columns) before the query runs:
+   * only the year partitions that can match are listed and read.
    *
    * @param query One SELECT/WITH/DESCRIBE/SUMMARIZE statement.
    * @param scope What `ohlcv` holds. @default {everything}
    * @returns An apache-arrow Table.
    * @throws {ConfigError} When the statement is not read-only or is several statements, or the scope is invalid.
-   * @throws {LakeError} When an object is unreadable; `OutOfMemory` when the wasm engine cannot hold the scope.
+   * @throws {LakeError} `NotFound` when the lake does not exist, `Corrupt` when an object is
+   *   unreadable, `OutOfMemory` when the query does not fit the engine's memory.
    *
    * @example
    * ```ts ignore
@@ -384,21 +418,17 @@ export class Lake {
       ) {
         if (!new RegExp(`\\b${view}\\b`, "i").test(trimmed)) continue;
         const scoped = view === "ohlcv" ? scopeFilter(scope) : undefined;
-        const objects = (await this.store.list(prefix)).filter((o) =>
-          pick(o.key) && (!scoped || yearMayMatch(o.key, scoped.filter))
-        );
+        const listed = (await this.store.list(prefix)).filter((o) => pick(o.key));
+        if (listed.length === 0) await this.#mustExist();
+        const objects = listed.filter((o) => !scoped || yearMayMatch(o.key, scoped));
         if (objects.length === 0) {
           await this.engine.registerArrow(view, rawTable(emptyRows(), 0));
           views.push(view);
           continue;
         }
-        const name = await this.#register(objects, scoped?.filter);
+        const name = await this.#register(objects, scoped);
         registered.push(name);
-        await this.engine.query(
-          `CREATE OR REPLACE VIEW ${view} AS SELECT ${scoped?.select ?? "*"} FROM ${name}${
-            scoped?.where ?? ""
-          }`,
-        );
+        await this.engine.query(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${name}`);
         views.push(view);
       }
       return await this.#evictOnError(() => this.engine.query(trimmed));
@@ -637,10 +667,12 @@ export class Lake {
     }
   }
 
-  /** Releases the store's clients (the shared engine stays for reuse; see `closeEngines`). */
+  /** Closes the engine and the store's clients (a shared wasm instance stays for reuse; see `closeEngines`). */
   async close(): Promise<void> {
     await this.engine.close();
     await this.store.close?.();
+    if (this.#tempDir) await rm(await this.#tempDir, { recursive: true, force: true });
+    this.#tempDir = undefined;
   }
 }
 
@@ -656,31 +688,20 @@ export interface SqlScope {
   columns?: readonly (typeof LAKE_COLUMNS[number])[];
 }
 
-/** The registration filter and view clauses of a scope, or undefined when it scopes nothing. */
-function scopeFilter(
-  scope: SqlScope,
-): { filter: ParquetFilter; select: string; where: string } | undefined {
+/** The filter of a scope (the view holds exactly what it selects), or undefined when it scopes nothing. */
+function scopeFilter(scope: SqlScope): ParquetFilter | undefined {
   if (
     scope.start === undefined && scope.end === undefined && scope.symbols === undefined &&
     scope.columns === undefined
   ) return undefined;
   const [start, end] = resolveRange({ start: scope.start, end: scope.end });
   const filter: ParquetFilter = {};
-  const where: string[] = [];
   if (scope.symbols) {
     if (scope.symbols.length === 0) throw new ConfigError("An SQL scope needs at least one symbol");
     filter.symbols = scope.symbols.map(validateSymbol);
-    where.push(`symbol IN (${filter.symbols.map(sqlString).join(", ")})`);
   }
-  if (Number.isFinite(start)) {
-    filter.start = start;
-    where.push(`date >= ${sqlDate(start)}`);
-  }
-  if (Number.isFinite(end)) {
-    filter.end = end;
-    where.push(`date <= ${sqlDate(end)}`);
-  }
-  let select = "*";
+  if (Number.isFinite(start)) filter.start = start;
+  if (Number.isFinite(end)) filter.end = end;
   if (scope.columns) {
     for (const c of scope.columns) {
       if (!(LAKE_COLUMNS as readonly string[]).includes(c)) {
@@ -688,9 +709,8 @@ function scopeFilter(
       }
     }
     filter.columns = [...new Set(["symbol", "date", ...scope.columns])];
-    select = filter.columns.join(", ");
   }
-  return { filter, select, where: where.length ? ` WHERE ${where.join(" AND ")}` : "" };
+  return filter;
 }
 
 function yearMayMatch(key: string, filter: ParquetFilter): boolean {
@@ -739,12 +759,12 @@ function emptyRows(): RawRows {
  * ```
  */
 export async function openLake(uri?: string, options: OpenLakeOptions = {}): Promise<Lake> {
-  const target = uri ?? Deno.env.get("ASXLAB_LAKE") ?? DEFAULT_LAKE_DIR;
-  const store = await openStore(target, {
-    cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR,
+  const store = await openStore(uri, {
+    cacheDir: options.cacheDir,
     endpoint: options.endpoint,
     region: options.region,
     credentials: options.credentials,
+    timeouts: options.timeouts,
   });
   const engine = await openEngine(options.engine);
   return new Lake(store, engine, options.rowGroupSize);

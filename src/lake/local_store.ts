@@ -27,7 +27,7 @@ import {
  * - ETags are `<inode>-<mtime ms>-<size>` in hex: cheap to list, and every
  *   overwrite changes the inode (the rename installs a new file), so the tag
  *   changes even when size and millisecond mtime do not.
- * - A missing root is an empty store; `put` creates directories as needed.
+ * - A missing root lists as empty (`exists()` tells it apart); `put` creates directories as needed.
  * - Deleting a key removes directories it leaves empty (never the root).
  *
  * @example
@@ -208,6 +208,27 @@ export class LocalStore implements LakeStore {
       throw this.#error("delete", key, err);
     }
     await removeEmptyParents(this.root, path);
+  }
+
+  /**
+   * Whether the root directory exists.
+   *
+   * @returns `false` when nothing is at the root path.
+   * @throws {LakeError} When the root is a file, or cannot be examined.
+   */
+  async exists(): Promise<boolean> {
+    try {
+      if ((await stat(this.root)).isDirectory()) return true;
+    } catch (err) {
+      const code = fsCode(err);
+      if (code === "ENOENT" || code === "ENOTDIR") return false;
+      throw new LakeError(`Cannot open the lake at ${this.root}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    throw new LakeError(`Cannot open the lake at ${this.root}: it is a file, not a directory`, {
+      code: "NotFound",
+    });
   }
 
   /**

@@ -13,10 +13,11 @@
  */
 export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR, Lake, openLake } from "./lake.ts";
 export type { LakeInfo, LoadOptions, MergeOptions, MergeReport, OpenLakeOptions } from "./lake.ts";
-export type { EngineKind, ParquetScan } from "./engine.ts";
+export type { EngineKind } from "./engine.ts";
 export { closeEngines } from "./open_engine.ts";
 export { openStore } from "./open_store.ts";
 export type { LakeStore, ObjectInfo, Store } from "./store.ts";
+export type { S3Credentials, S3Timeouts } from "./s3_store.ts";
 export { checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
 export { curatedYear, yearPrefix } from "./keys.ts";
 export { validateBars, type ValidationResult } from "./validate.ts";

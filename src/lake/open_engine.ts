@@ -1,15 +1,16 @@
 /**
  * Picks and opens a query engine: duckdb-wasm by default, native DuckDB when
  * asked for (`engine: "native"` or `ASXLAB_ENGINE=native`). The heavy parts
- * (duckdb-wasm's 34 MB module, parquet-wasm, the native addon) load only when
- * an engine of that kind first runs.
+ * (duckdb-wasm's 18 MB module, the native addon) load only when an engine of
+ * that kind first runs.
  *
  * @module
  */
 
+import { envVar } from "../core/env.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Engine, EngineKind } from "./engine.ts";
-// Both modules are light: duckdb-wasm, parquet-wasm and the native addon load on first use.
+// Both modules are light: duckdb-wasm and the native addon load on first use.
 import { closeAll, openWasmEngine } from "./engine_wasm.ts";
 import { closeAllNative, openNativeEngine } from "./engine_native.ts";
 
@@ -23,22 +24,16 @@ const KINDS: readonly EngineKind[] = ["wasm", "native"];
  * @throws {ConfigError} On an unknown kind, quoting it and where it came from.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { engineKind } from "./open_engine.ts";
- * console.assert(engineKind("native") === "native");
+ * assert.equal(engineKind("native"), "native");
  * ```
  */
 export function engineKind(kind?: string): EngineKind {
   let source = "engine option";
   let value = kind;
   if (value === undefined) {
-    let env: string | undefined;
-    try {
-      // Never prompt: without --allow-env the variable counts as unset.
-      const state = Deno.permissions.querySync({ name: "env", variable: "ASXLAB_ENGINE" }).state;
-      env = state === "granted" ? Deno.env.get("ASXLAB_ENGINE") : undefined;
-    } catch {
-      env = undefined; // no --allow-env: use the default
-    }
+    const env = envVar("ASXLAB_ENGINE");
     if (env === undefined || env.trim() === "") return "wasm";
     source = "ASXLAB_ENGINE";
     value = env.trim();
@@ -58,10 +53,11 @@ export function engineKind(kind?: string): EngineKind {
  * @throws {LakeError} When the engine cannot start.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { closeEngines, openEngine } from "./open_engine.ts";
  * const engine = await openEngine();
  * const t = await engine.query("SELECT 1 AS one");
- * console.assert(t.numRows === 1);
+ * assert.equal(t.numRows, 1);
  * await closeEngines();
  * ```
  */

@@ -7,18 +7,16 @@
 
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../core/errors.ts";
+import { defaultCacheDir, defaultLake } from "./defaults.ts";
 import { LocalStore } from "./local_store.ts";
-import type { S3Credentials } from "./s3_store.ts";
+import type { S3Credentials, S3Timeouts } from "./s3_store.ts";
 import type { LakeStore } from "./store.ts";
-
-/** The default lake when no URI is given and `ASXLAB_LAKE` is unset. */
-export const DEFAULT_LAKE = "data-cache/lake";
 
 /** Options for {@link openStore}. */
 export interface OpenStoreOptions {
   /**
    * Root of the S3 object cache (ignored for local lakes).
-   * @default {"data-cache/s3"}
+   * @default {env ASXLAB_CACHE_DIR, else data-cache/s3 in the repository}
    */
   cacheDir?: string;
   /** S3 endpoint (s3rver, MinIO…); turns on path-style addressing. @default {env AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL} */
@@ -27,19 +25,8 @@ export interface OpenStoreOptions {
   region?: string;
   /** Static credentials. @default {the SDK's default provider chain} */
   credentials?: S3Credentials;
-}
-
-function envLake(): string | undefined {
-  try {
-    // Never prompt: without --allow-env the variable counts as unset.
-    if (Deno.permissions.querySync({ name: "env", variable: "ASXLAB_LAKE" }).state !== "granted") {
-      return undefined;
-    }
-    const value = Deno.env.get("ASXLAB_LAKE");
-    return value === "" ? undefined : value;
-  } catch {
-    return undefined; // no --allow-env
-  }
+  /** S3 connect and idle timeouts and attempts. @default {5 s, 15 s, 3, or the environment; see S3Timeouts} */
+  timeouts?: S3Timeouts;
 }
 
 /**
@@ -48,7 +35,7 @@ function envLake(): string | undefined {
  * - `s3://bucket[/prefix]` → a {@link CachedStore} over an {@link S3Store}
  *   (objects cached under `<cacheDir>/<bucket>/<key>`).
  * - `file:///abs/path` or a plain path → a {@link LocalStore}.
- * - `undefined` → env `ASXLAB_LAKE`, else `data-cache/lake`.
+ * - `undefined` → env `ASXLAB_LAKE`, else the shipped sample (`data-cache/lake` in the repository).
  *
  * @param uri Where the lake is.
  * @param options Cache root and S3 connection settings.
@@ -64,7 +51,7 @@ function envLake(): string | undefined {
  * ```
  */
 export async function openStore(uri?: string, options: OpenStoreOptions = {}): Promise<LakeStore> {
-  const target = uri ?? envLake() ?? DEFAULT_LAKE;
+  const target = uri ?? defaultLake();
   if (target.trim() === "") {
     throw new ConfigError(
       `Invalid lake URI "": expected s3://bucket[/prefix], file:///path or a path`,
@@ -72,7 +59,7 @@ export async function openStore(uri?: string, options: OpenStoreOptions = {}): P
   }
   if (target.startsWith("s3://")) {
     // Loaded on demand: the AWS SDK costs ~0.2 s of start-up that local lakes never need.
-    const [{ S3Store }, { CachedStore, DEFAULT_CACHE_DIR }] = await Promise.all([
+    const [{ S3Store }, { CachedStore }] = await Promise.all([
       import("./s3_store.ts"),
       import("./cache.ts"),
     ]);
@@ -80,8 +67,9 @@ export async function openStore(uri?: string, options: OpenStoreOptions = {}): P
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       ...(options.region === undefined ? {} : { region: options.region }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
     });
-    return new CachedStore(s3, { cacheDir: options.cacheDir ?? DEFAULT_CACHE_DIR });
+    return new CachedStore(s3, { cacheDir: options.cacheDir ?? defaultCacheDir() });
   }
   if (target.startsWith("file:")) {
     let path: string;

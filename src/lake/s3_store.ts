@@ -7,12 +7,14 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { envVar } from "../core/env.ts";
 import { ConfigError, LakeError, type LakeErrorCode } from "../core/errors.ts";
 import {
   compareKeys,
@@ -33,6 +35,73 @@ export interface S3Credentials {
   sessionToken?: string;
 }
 
+/**
+ * How long S3 requests may take. A request that fails one of these is retried
+ * with the SDK's standard retry (exponential backoff with jitter), and after the
+ * last attempt fails with one `LakeError` (code `Timeout`) naming the object. The
+ * defaults end a request to an endpoint that accepts connections and never answers
+ * in under a minute (3 × 15 s).
+ */
+export interface S3Timeouts {
+  /**
+   * Milliseconds to establish a connection.
+   * @default {env ASXLAB_S3_CONNECT_TIMEOUT_MS, else 5000}
+   */
+  connectMs?: number;
+  /**
+   * Milliseconds a request may go without a byte moving: waiting for an answer, or
+   * in the middle of a body that stopped arriving. Uploads and downloads that keep
+   * moving are never cut off, however long they take.
+   * @default {env ASXLAB_S3_TIMEOUT_MS, else 15000}
+   */
+  idleMs?: number;
+  /**
+   * Attempts per request, the first included. A download whose body stalls or is
+   * cut short is asked for again within the same budget.
+   * @default {env AWS_MAX_ATTEMPTS, else 3}
+   */
+  maxAttempts?: number;
+}
+
+/** The timeouts used when neither an option nor the environment sets them. */
+export const DEFAULT_S3_TIMEOUTS: Readonly<Required<S3Timeouts>> = {
+  connectMs: 5_000,
+  idleMs: 15_000,
+  maxAttempts: 3,
+};
+
+/** Each timeout from the option, else its environment variable, else the default; all checked. */
+function resolveTimeouts(given: S3Timeouts = {}): Required<S3Timeouts> {
+  const pick = (option: number | undefined, env: string, fallback: number, what: string) => {
+    const raw = option ?? envVar(env);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new ConfigError(
+        `Invalid S3 ${what} ${JSON.stringify(raw)}${
+          option === undefined ? ` (from ${env})` : ""
+        }: expected a whole number ≥ 1`,
+      );
+    }
+    return n;
+  };
+  return {
+    connectMs: pick(
+      given.connectMs,
+      "ASXLAB_S3_CONNECT_TIMEOUT_MS",
+      DEFAULT_S3_TIMEOUTS.connectMs,
+      "connect timeout",
+    ),
+    idleMs: pick(given.idleMs, "ASXLAB_S3_TIMEOUT_MS", DEFAULT_S3_TIMEOUTS.idleMs, "timeout"),
+    maxAttempts: pick(
+      given.maxAttempts,
+      "AWS_MAX_ATTEMPTS",
+      DEFAULT_S3_TIMEOUTS.maxAttempts,
+      "attempt count",
+    ),
+  };
+}
+
 /** Options for {@link S3Store}. */
 export interface S3StoreOptions {
   /**
@@ -47,7 +116,9 @@ export interface S3StoreOptions {
   endpoint?: string;
   /** Static credentials. @default {the SDK's default provider chain} */
   credentials?: S3Credentials;
-  /** Use this client instead of making one (the store then does not destroy it on `close`). */
+  /** Connect and idle timeouts and attempts. @default {DEFAULT_S3_TIMEOUTS, or the environment} */
+  timeouts?: S3Timeouts;
+  /** Use this client instead of making one (the store then does not destroy it on `close`; its own timeouts apply). */
   client?: S3Client;
   /**
    * Keys per ListObjectsV2 page (1..1000).
@@ -107,19 +178,6 @@ export function parseS3Uri(uri: string): S3Location {
   return { bucket, prefix };
 }
 
-function env(name: string): string | undefined {
-  try {
-    // Never prompt: without --allow-env the variable counts as unset.
-    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
-      return undefined;
-    }
-    const value = Deno.env.get(name);
-    return value === "" ? undefined : value;
-  } catch {
-    return undefined; // no --allow-env: behave as if unset
-  }
-}
-
 /**
  * A {@link Store} on S3 (or anything that speaks S3: s3rver, MinIO).
  *
@@ -130,7 +188,8 @@ function env(name: string): string | undefined {
  * sent with aws-chunked framing, which s3rver stores verbatim (a corrupt object).
  * ETags are returned without quotes. Every failure is a `LakeError` whose message
  * names the operation and `s3://bucket/key`: codes `NotFound`, `NoSuchBucket`,
- * `AccessDenied`, `Corrupt` (short read), `Other`.
+ * `AccessDenied`, `Timeout` (see {@link S3Timeouts}), `Corrupt` (short read), `Other`.
+ * No request waits forever: connects and silences are timed out and retried.
  *
  * @example
  * ```ts ignore
@@ -155,13 +214,15 @@ export class S3Store implements Store {
   readonly cacheNamespace: string;
   /** The SDK client. */
   readonly client: S3Client;
+  /** The timeouts and attempts the client uses. */
+  readonly timeouts: Readonly<Required<S3Timeouts>>;
   readonly #ownsClient: boolean;
   readonly #pageSize: number;
 
   /**
    * @param uri `s3://bucket` or `s3://bucket/prefix`.
-   * @param options Region, endpoint, credentials, client, page size.
-   * @throws {ConfigError} For a malformed URI or a page size outside 1..1000.
+   * @param options Region, endpoint, credentials, timeouts, client, page size.
+   * @throws {ConfigError} For a malformed URI, a page size outside 1..1000 or a timeout that is not a whole number ≥ 1.
    */
   constructor(uri: string, options: S3StoreOptions = {}) {
     const { bucket, prefix } = parseS3Uri(uri);
@@ -169,14 +230,15 @@ export class S3Store implements Store {
     this.prefix = prefix;
     this.uri = prefix === "" ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
     this.cacheNamespace = prefix === "" ? bucket : `${bucket}/${prefix}`;
-    this.region = options.region ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ??
+    this.region = options.region ?? envVar("AWS_REGION") ?? envVar("AWS_DEFAULT_REGION") ??
       "ap-southeast-2";
-    this.endpoint = options.endpoint ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL");
+    this.endpoint = options.endpoint ?? envVar("AWS_ENDPOINT_URL_S3") ?? envVar("AWS_ENDPOINT_URL");
     const pageSize = options.pageSize ?? 1000;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
       throw new ConfigError(`Invalid S3 list page size ${pageSize}: expected an integer 1..1000`);
     }
     this.#pageSize = pageSize;
+    this.timeouts = resolveTimeouts(options.timeouts);
     if (options.client !== undefined) {
       this.client = options.client;
       this.#ownsClient = false;
@@ -187,6 +249,13 @@ export class S3Store implements Store {
         ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
         requestChecksumCalculation: "WHEN_REQUIRED",
         responseChecksumValidation: "WHEN_REQUIRED",
+        maxAttempts: this.timeouts.maxAttempts,
+        // socketTimeout is an idle timeout: it ends a request that waits for an answer
+        // that never comes, and a body that stops arriving, but not a slow transfer.
+        requestHandler: {
+          connectionTimeout: this.timeouts.connectMs,
+          socketTimeout: this.timeouts.idleMs,
+        },
       });
       this.#ownsClient = true;
     }
@@ -265,24 +334,35 @@ export class S3Store implements Store {
    */
   async getObject(key: string): Promise<StoredObject> {
     const s3Key = this.s3Key(key);
-    let body: Uint8Array;
-    let etag: string;
-    let expected: number | undefined;
-    try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: s3Key }));
-      etag = unquote(res.ETag);
-      expected = res.ContentLength;
-      body = res.Body === undefined ? new Uint8Array(0) : await res.Body.transformToByteArray();
-    } catch (err) {
-      throw this.#error("get", s3Key, err, key);
-    }
-    if (expected !== undefined && body.length !== expected) {
+    const attempts = this.timeouts.maxAttempts;
+    for (let attempt = 1;; attempt++) {
+      let res;
+      try {
+        // The SDK retries the request itself; what follows its answer is retried here.
+        res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: s3Key }));
+      } catch (err) {
+        throw this.#error("get", s3Key, err, key);
+      }
+      const etag = unquote(res.ETag);
+      const expected = res.ContentLength;
+      let body: Uint8Array | undefined;
+      let failure: unknown;
+      try {
+        body = res.Body === undefined ? new Uint8Array(0) : await res.Body.transformToByteArray();
+      } catch (err) {
+        failure = err; // the body stalled (idle timeout) or the connection dropped
+      }
+      if (body !== undefined && (expected === undefined || body.length === expected)) {
+        return { info: { key, size: body.length, etag }, body };
+      }
+      if (attempt < attempts) continue;
+      if (failure !== undefined) throw this.#error("get", s3Key, failure, key, attempt);
       throw new LakeError(
-        `Cannot get ${this.#where(s3Key)}: received ${body.length} of ${expected} bytes`,
+        `Cannot get ${this.#where(s3Key)}: received ${body!.length} of ${expected} bytes ` +
+          `(${attempt} attempt${attempt === 1 ? "" : "s"})`,
         { key, code: "Corrupt" },
       );
     }
-    return { info: { key, size: body.length, etag }, body };
   }
 
   /**
@@ -303,6 +383,24 @@ export class S3Store implements Store {
     } catch (err) {
       const mapped = this.#error("head", s3Key, err, key);
       if (mapped.code === "NotFound" || mapped.code === "NoSuchBucket") return undefined;
+      throw mapped;
+    }
+  }
+
+  /**
+   * Whether the bucket exists (HeadBucket). A prefix is not checked: S3 has no
+   * directories, so a prefix with nothing under it is simply empty.
+   *
+   * @returns `false` when the bucket does not exist.
+   * @throws {LakeError} `AccessDenied`, `Other`.
+   */
+  async exists(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return true;
+    } catch (err) {
+      const mapped = this.#error("head", "", err, "");
+      if (mapped.code === "NotFound" || mapped.code === "NoSuchBucket") return false;
       throw mapped;
     }
   }
@@ -363,18 +461,29 @@ export class S3Store implements Store {
     return `"s3://${this.bucket}/${s3Key}"`;
   }
 
-  #error(op: string, s3Key: string, err: unknown, key: string): LakeError {
+  #error(op: string, s3Key: string, err: unknown, key: string, attempts?: number): LakeError {
     const e = err as {
       name?: string;
       Code?: string;
+      code?: string;
       message?: string;
-      $metadata?: { httpStatusCode?: number };
+      $metadata?: { httpStatusCode?: number; attempts?: number };
     };
     const name = e?.Code ?? e?.name ?? "";
     const status = e?.$metadata?.httpStatusCode;
+    const tries = attempts ?? e?.$metadata?.attempts;
+    const after = tries === undefined ? "" : ` (${tries} attempt${tries === 1 ? "" : "s"})`;
     let code: LakeErrorCode = "Other";
     let reason: string;
-    if (name === "NoSuchBucket") {
+    if (name === "TimeoutError" || e?.code === "ETIMEDOUT") {
+      code = "Timeout";
+      const { connectMs, idleMs } = this.timeouts;
+      reason = /establishing a connection/i.test(e?.message ?? "")
+        ? `no connection within ${seconds(connectMs)}${after}; is the endpoint up? ` +
+          `(ASXLAB_S3_CONNECT_TIMEOUT_MS sets the wait)`
+        : `no data for ${seconds(idleMs)}${after}: the endpoint stopped answering ` +
+          `(ASXLAB_S3_TIMEOUT_MS sets the wait)`;
+    } else if (name === "NoSuchBucket") {
       code = "NoSuchBucket";
       reason = `bucket "${this.bucket}" does not exist`;
     } else if (name === "NoSuchKey" || name === "NotFound" || (status === 404 && op !== "list")) {
@@ -393,6 +502,10 @@ export class S3Store implements Store {
     const region = this.endpoint === undefined ? ` (region ${this.region})` : ` (${this.endpoint})`;
     return new LakeError(`Cannot ${what}${region}: ${reason}`, { key, code, cause: err });
   }
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 function unquote(etag: string | undefined): string {

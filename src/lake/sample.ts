@@ -19,7 +19,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { formatDate, parseDate } from "../core/dates.ts";
-import { allocOhlcv, concatOhlcv, type OhlcvColumns, takeOhlcv } from "../core/ohlcv_columns.ts";
+import {
+  allocOhlcv,
+  concatOhlcv,
+  type OhlcvColumns,
+  PRICE_COLUMNS,
+  takeOhlcv,
+} from "../core/ohlcv_columns.ts";
 import { toYahooSymbol, validateSymbol } from "../core/symbol.ts";
 import { QUARANTINE_REASONS, type QuarantineReason, validateBars } from "./validate.ts";
 
@@ -87,7 +93,7 @@ export function parseYahooCsv(text: string, symbol: string, name = "<text>"): Ya
   const n = lines.length - 1;
   const out = allocOhlcv(n);
   out.symbol.fill(symbol);
-  const fields = ["open", "high", "low", "close", "volume", "adjusted_close"] as const;
+  const fields = PRICE_COLUMNS;
   const from = [at.Open!, at.High!, at.Low!, at.Close!, at.Volume!, at["Adj Close"]!];
   let nullRows = 0;
   for (let r = 0; r < n; r++) {

@@ -45,7 +45,7 @@ export interface SampleLakeResult {
  * ```ts ignore
  * import { openLake } from "./lake.ts";
  * import { buildSampleLake } from "./sample_lake.ts";
- * const lake = await openLake("data-cache/lake", { rowGroupSize: 1024 });
+ * const lake = await openLake("data-cache/lake", { rowGroupSize: 2048 });
  * const { partitions } = await buildSampleLake("../shared/data/asx-ohlcv", lake);
  * ```
  */

@@ -20,21 +20,13 @@ import {
   vectorFromArray,
 } from "apache-arrow";
 import type { BarColumns } from "../core/bars.ts";
+import { PRICE_COLUMNS } from "../core/ohlcv_columns.ts";
 import { parseDate } from "../core/dates.ts";
 import { LakeError } from "../core/errors.ts";
 import { validateSymbol } from "../core/symbol.ts";
 
 /** The columns a Bars-facing load returns (the price columns of the lake). */
-export const BAR_COLUMNS = [
-  "symbol",
-  "date",
-  "open",
-  "high",
-  "low",
-  "close",
-  "volume",
-  "adjusted_close",
-] as const;
+export const BAR_COLUMNS = ["symbol", "date", ...PRICE_COLUMNS] as const;
 
 /** Column names of the lake schema, in order: the bar columns, then the fetch's provenance. */
 export const LAKE_COLUMNS = [...BAR_COLUMNS, "fetch_timestamp", "batch_number"] as const;
@@ -90,7 +82,7 @@ export interface RawRows extends BarColumns {
 export function rawTable(rows: RawRows, batchNumber: number): Table {
   const n = rows.symbol.length;
   for (
-    const name of ["date", "open", "high", "low", "close", "volume", "adjusted_close"] as const
+    const name of ["date", ...PRICE_COLUMNS] as const
   ) {
     if (rows[name].length !== n) {
       throw new RangeError(

@@ -32,6 +32,12 @@ export interface Store {
   put(key: string, body: Uint8Array): Promise<ObjectInfo>;
   /** Deletes the object; deleting an absent key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Whether the store's root exists (a local directory, an S3 bucket): a store whose
+   * root is missing reads as empty, so readers ask this to tell "no lake here" from
+   * "an empty lake". Writing creates the root. Stores that cannot tell omit it.
+   */
+  exists?(): Promise<boolean>;
   /** A local file path holding the object's current bytes, when the store can give one cheaply (LocalStore, or a cache). */
   localPath?(key: string): Promise<string | undefined>;
   /** Releases clients and sockets. */

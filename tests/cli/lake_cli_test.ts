@@ -69,3 +69,29 @@ Deno.test("lake CLI: cache clear removes only the cache directory", async () => 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lake CLI: a lake path with a typo is one line naming it and exit 2; an empty lake says so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "asxlab-lake-cli-" });
+  try {
+    const typo = `${dir}/data-cache/lak`;
+    for (const command of [["info"], ["symbols"], ["query", "select count(*) from ohlcv"]]) {
+      const r = await lake("--lake", typo, ...command);
+      assert.equal(r.code, 2, command.join(" "));
+      assert.equal(r.stdout, "");
+      assert.equal(
+        r.stderr,
+        `error: No lake at ${typo}: the directory does not exist. Check the path (a lake is ` +
+          `created by writing to it, e.g. by the pipeline)\n`,
+      );
+    }
+    await Deno.mkdir(`${dir}/empty/raw-data`, { recursive: true });
+    const empty = await lake("--lake", `${dir}/empty`, "info");
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.equal(
+      empty.stdout,
+      `lake     ${dir}/empty\nempty    no curated bars yet (nothing under ohlcv/)\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

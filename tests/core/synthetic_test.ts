@@ -14,11 +14,11 @@ import { isTradingDay } from "../../src/core/calendar.ts";
 import { formatDate } from "../../src/core/dates.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { SYMBOL_PATTERN } from "../../src/core/symbol.ts";
-import { OHLCV_NUMERIC, type OhlcvColumns } from "../../src/core/ohlcv_columns.ts";
+import { type OhlcvColumns, PRICE_COLUMNS } from "../../src/core/ohlcv_columns.ts";
 import { validateBars } from "../../src/lake/validate.ts";
 
 const bytes = (c: OhlcvColumns) =>
-  [c.date, ...OHLCV_NUMERIC.map((k) => c[k])].map((a) =>
+  [c.date, ...PRICE_COLUMNS.map((k) => c[k])].map((a) =>
     new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
   );
 

@@ -13,6 +13,9 @@ export class ReadingStore implements Store {
   get uri(): string {
     return this.inner.uri;
   }
+  exists(): Promise<boolean> {
+    return this.inner.exists();
+  }
   list(prefix: string): Promise<ObjectInfo[]> {
     return this.inner.list(prefix);
   }

@@ -73,6 +73,8 @@ export function patchDesForS3rver(): void {
 export type Fault =
   /** Send the headers (full Content-Length) and the first bytes of the body, then drop the connection. */
   | { kind: "truncate"; bytes?: number }
+  /** Send the headers (full Content-Length) and the first bytes of the body, then nothing more, ever. */
+  | { kind: "stall"; bytes?: number }
   /** Answer with this HTTP status and an S3 XML error body. */
   | { kind: "status"; status: number; code?: string };
 
@@ -98,8 +100,11 @@ export interface S3rverHandle {
   count(method: string, target?: "object" | "bucket"): number;
   /** Zeroes the request counters. */
   resetCounts(): void;
-  /** Injects `fault` into the next `times` requests of `method` (default once). */
-  failNext(method: string, fault: Fault, times?: number): void;
+  /**
+   * Injects `fault` into the next `times` requests of `method` (default once), only
+   * those on objects or on buckets when `target` says so.
+   */
+  failNext(method: string, fault: Fault, times?: number, target?: "object" | "bucket"): void;
   /** Stops the server and removes its directory. */
   close(): Promise<void>;
 }
@@ -156,7 +161,8 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
   const directory = await Deno.makeTempDir({ prefix: "asxlab-s3rver-" });
   const requests: Record<string, number> = {};
   const log: RequestRecord[] = [];
-  const faults: { method: string; fault: Fault; times: number }[] = [];
+  const faults: { method: string; fault: Fault; times: number; target?: "object" | "bucket" }[] =
+    [];
 
   const server = new S3rver({
     address: "127.0.0.1",
@@ -168,8 +174,12 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
 
   const counter: Middleware = async (ctx, next) => {
     requests[ctx.method] = (requests[ctx.method] ?? 0) + 1;
-    log.push({ method: ctx.method, path: ctx.path, object: /^\/[^/]+\/./.test(ctx.path) });
-    const i = faults.findIndex((f) => f.method === ctx.method);
+    const object = /^\/[^/]+\/./.test(ctx.path);
+    log.push({ method: ctx.method, path: ctx.path, object });
+    const i = faults.findIndex((f) =>
+      f.method === ctx.method &&
+      (f.target === undefined || (f.target === "object") === object)
+    );
     const planned = i < 0 ? undefined : faults[i];
     if (planned !== undefined && --planned.times <= 0) faults.splice(i, 1);
     if (planned?.fault.kind === "status") {
@@ -185,7 +195,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       return;
     }
     await next();
-    if (planned?.fault.kind === "truncate") {
+    if (planned?.fault.kind === "truncate" || planned?.fault.kind === "stall") {
       const body = ctx.body as AsyncIterable<Uint8Array> | undefined;
       if (body === undefined || body === null || typeof body !== "object") return;
       const chunks: Uint8Array[] = [];
@@ -205,6 +215,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
         "content-type": "application/octet-stream",
       });
       ctx.res.write(all.subarray(0, keep));
+      if (planned.fault.kind === "stall") return; // the rest never comes; close() drops the socket
       // Let the partial body reach the socket, then drop the connection.
       await new Promise((r) => setTimeout(r, 20));
       ctx.res.destroy();
@@ -237,8 +248,8 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       for (const k of Object.keys(requests)) delete requests[k];
       log.length = 0;
     },
-    failNext: (method, fault, times = 1) => {
-      faults.push({ method: method.toUpperCase(), fault, times });
+    failNext: (method, fault, times = 1, target) => {
+      faults.push({ method: method.toUpperCase(), fault, times, ...(target ? { target } : {}) });
     },
     close: async () => {
       // Drop idle keep-alive sockets of clients that were not destroyed, or close() would wait on them.

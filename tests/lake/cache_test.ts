@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { LakeError } from "../../src/core/errors.ts";
 import { CachedStore } from "../../src/lake/cache.ts";
 import { LocalStore } from "../../src/lake/local_store.ts";
-import { S3Store } from "../../src/lake/s3_store.ts";
+import { DEFAULT_S3_TIMEOUTS, S3Store } from "../../src/lake/s3_store.ts";
 import type { ObjectInfo } from "../../src/lake/store.ts";
 import { type S3rverHandle, startS3rver } from "../helpers/s3rver.ts";
 import { bytes } from "../helpers/bytes.ts";
@@ -178,7 +178,7 @@ Deno.test("a failed or partial download leaves no cache entry", async () => {
     const cold = "raw-data/2024-01-02-batch-1.parquet";
     await raw.put(cold, bytes(300_000, 4));
     const [coldInfo] = await cache.list(cold);
-    s3.failNext("GET", { kind: "truncate" });
+    s3.failNext("GET", { kind: "truncate" }, DEFAULT_S3_TIMEOUTS.maxAttempts); // every attempt
     await assert.rejects(cache.getWith(coldInfo!), LakeError);
     assert.ok(!(await exists(cache.cachePath(cold))), "no file for a partial download");
     s3.resetCounts();
@@ -192,7 +192,7 @@ Deno.test("a failed or partial download leaves no cache entry", async () => {
     await cache.getWith(w1!);
     await raw.put(warm, bytes(2000, 2));
     const [w2] = await cache.list(warm);
-    s3.failNext("GET", { kind: "truncate", bytes: 100 });
+    s3.failNext("GET", { kind: "truncate", bytes: 100 }, DEFAULT_S3_TIMEOUTS.maxAttempts);
     await assert.rejects(cache.getWith(w2!), LakeError);
     s3.resetCounts();
     assertEquals(await cache.getWith(w2!), bytes(2000, 2));

@@ -55,59 +55,65 @@ async function withS3Lake(
   }
 }
 
-Deno.test("lake on S3: merge, load, warm loads make zero GETs, corrupt objects never poison the cache", async () => {
-  await withS3Lake(async ({ s3, options, uri, cacheDir }) => {
-    // The writer caches what it puts in its own directory; the readers start cold.
-    const writer = await openLake(uri, { ...options, cacheDir: `${cacheDir}/writer` });
-    await writer.writeRawBatch("2022-01-05", 0, ROWS);
-    const report = await writer.mergeDailyBatches("2022-01-05");
-    assert.deepEqual(report.partitions.map((p) => p.key), [
-      "ohlcv/year=2021/part-0.parquet",
-      "ohlcv/year=2022/part-0.parquet",
-    ]);
-    await writer.close();
+for (const engine of ["wasm", "native"] as const) {
+  Deno.test(`lake on S3 (${engine}): merge, load, warm loads make zero GETs, corrupt objects never poison the cache`, async () => {
+    await withS3Lake(async ({ s3, options, uri, cacheDir }) => {
+      // The writer caches what it puts in its own directory; the readers start cold.
+      const writer = await openLake(uri, { ...options, cacheDir: `${cacheDir}/writer` });
+      await writer.writeRawBatch("2022-01-05", 0, ROWS);
+      const report = await writer.mergeDailyBatches("2022-01-05");
+      assert.deepEqual(report.partitions.map((p) => p.key), [
+        "ohlcv/year=2021/part-0.parquet",
+        "ohlcv/year=2022/part-0.parquet",
+      ]);
+      await writer.close();
 
-    const cold = await openLake(uri, options);
-    s3.resetCounts();
-    const first = await cold.loadSymbols(["CBA.AX"], { start: "2022-01-01" });
-    assert.deepEqual([...first.close], [102]);
-    assert.equal(s3.count("GET", "object"), 1, "the cold load downloads only the 2022 partition");
-    await cold.close();
+      const cold = await openLake(uri, options);
+      s3.resetCounts();
+      const first = await cold.loadSymbols(["CBA.AX"], { start: "2022-01-01" });
+      assert.deepEqual([...first.close], [102]);
+      assert.equal(s3.count("GET", "object"), 1, "the cold load downloads only the 2022 partition");
+      await cold.close();
 
-    const warm = await openLake(uri, options);
-    s3.resetCounts();
-    const again = await warm.loadAll();
-    assert.deepEqual([...again.close], [40.5, 41.5, 101, 102]);
-    assert.equal(s3.count("GET", "object"), 1, "only the 2021 partition was not cached yet");
-    s3.resetCounts();
-    const third = await warm.loadAll();
-    assert.deepEqual([...third.close], [40.5, 41.5, 101, 102]);
-    assert.equal(s3.count("GET", "object"), 0, "a warm load performs zero object GETs");
-    assert.equal(s3.count("HEAD"), 0);
+      const warm = await openLake(uri, options);
+      s3.resetCounts();
+      const again = await warm.loadAll();
+      assert.deepEqual([...again.close], [40.5, 41.5, 101, 102]);
+      assert.equal(s3.count("GET", "object"), 1, "only the 2021 partition was not cached yet");
+      s3.resetCounts();
+      const third = await warm.loadAll();
+      assert.deepEqual([...third.close], [40.5, 41.5, 101, 102]);
+      assert.equal(s3.count("GET", "object"), 0, "a warm load performs zero object GETs");
+      assert.equal(s3.count("HEAD"), 0);
 
-    // Another writer overwrites the 2022 partition with garbage: a clear LakeError, and the
-    // bad bytes do not stay in the cache.
-    const key = "ohlcv/year=2022/part-0.parquet";
-    const other = await openLake(uri, { ...options, cacheDir: `${cacheDir}/other` });
-    const good = await other.store.get(key);
-    await other.store.put(key, new TextEncoder().encode("not parquet"));
-    await assert.rejects(warm.loadAll(), (err: unknown) => {
-      assert(err instanceof LakeError, String(err));
-      assert.equal(err.code, "Corrupt");
-      assert.match(err.message, /ohlcv\/year=2022\/part-0\.parquet/);
-      return true;
-    });
-    const cachePath = (warm.store as CachedStore).cachePath(key);
-    await assert.rejects(Deno.stat(cachePath), Deno.errors.NotFound, "corrupt bytes were evicted");
-    // The good bytes come back: the next load downloads them once and works.
-    await other.store.put(key, good);
-    await other.close();
-    s3.resetCounts();
-    assert.deepEqual([...(await warm.loadAll()).close], [40.5, 41.5, 101, 102]);
-    assert.equal(s3.count("GET", "object"), 1);
-    await warm.close();
+      // Another writer overwrites the 2022 partition with garbage: a clear LakeError, and the
+      // bad bytes do not stay in the cache.
+      const key = "ohlcv/year=2022/part-0.parquet";
+      const other = await openLake(uri, { ...options, cacheDir: `${cacheDir}/other` });
+      const good = await other.store.get(key);
+      await other.store.put(key, new TextEncoder().encode("not parquet"));
+      await assert.rejects(warm.loadAll(), (err: unknown) => {
+        assert(err instanceof LakeError, String(err));
+        assert.equal(err.code, "Corrupt");
+        assert.match(err.message, /ohlcv\/year=2022\/part-0\.parquet/);
+        return true;
+      });
+      const cachePath = (warm.store as CachedStore).cachePath(key);
+      await assert.rejects(
+        Deno.stat(cachePath),
+        Deno.errors.NotFound,
+        "corrupt bytes were evicted",
+      );
+      // The good bytes come back: the next load downloads them once and works.
+      await other.store.put(key, good);
+      await other.close();
+      s3.resetCounts();
+      assert.deepEqual([...(await warm.loadAll()).close], [40.5, 41.5, 101, 102]);
+      assert.equal(s3.count("GET", "object"), 1);
+      await warm.close();
+    }, { engine });
   });
-});
+}
 
 Deno.test("lake on S3: a missing bucket is a LakeError naming it", async () => {
   await withS3Lake(async ({ options }) => {
@@ -121,37 +127,43 @@ Deno.test("lake on S3: a missing bucket is a LakeError naming it", async () => {
   });
 });
 
-Deno.test("lake on S3 (native): an object found damaged while scanning is evicted from the cache", async () => {
-  await withS3Lake(async ({ options, uri, cacheDir }) => {
-    const writer = await openLake(uri, { ...options, cacheDir: `${cacheDir}/writer` });
-    await writer.writeRawBatch("2022-01-05", 0, ROWS);
-    await writer.mergeDailyBatches("2022-01-05");
-    // Damage the 2022 partition's column data, keeping its footer intact: the native engine
-    // registers it lazily, so the damage shows only when DuckDB scans it.
-    const key = "ohlcv/year=2022/part-0.parquet";
-    const good = await writer.store.get(key);
-    const footerLen = new DataView(good.buffer, good.byteOffset + good.length - 8, 4)
-      .getUint32(0, true);
-    const bad = good.slice();
-    const dataEnd = good.length - footerLen - 8;
-    bad.fill(0xee, 4, dataEnd);
-    await writer.store.put(key, bad);
-    await writer.close();
+for (const engine of ["wasm", "native"] as const) {
+  Deno.test(`lake on S3 (${engine}): an object found damaged while scanning is evicted from the cache`, async () => {
+    await withS3Lake(async ({ options, uri, cacheDir }) => {
+      const writer = await openLake(uri, { ...options, cacheDir: `${cacheDir}/writer` });
+      await writer.writeRawBatch("2022-01-05", 0, ROWS);
+      await writer.mergeDailyBatches("2022-01-05");
+      // Damage the 2022 partition's column data, keeping its footer intact: both engines
+      // register views, so the damage shows only when DuckDB scans it.
+      const key = "ohlcv/year=2022/part-0.parquet";
+      const good = await writer.store.get(key);
+      const footerLen = new DataView(good.buffer, good.byteOffset + good.length - 8, 4)
+        .getUint32(0, true);
+      const bad = good.slice();
+      const dataEnd = good.length - footerLen - 8;
+      bad.fill(0xee, 4, dataEnd);
+      await writer.store.put(key, bad);
+      await writer.close();
 
-    const reader = await openLake(uri, options);
-    await assert.rejects(reader.loadAll(), (err: unknown) => {
-      assert(err instanceof LakeError, String(err));
-      assert.equal(err.code, "Corrupt");
-      assert.equal(err.key, key);
-      assert.match(err.message, /ohlcv\/year=2022\/part-0\.parquet/);
-      return true;
-    });
-    const cachePath = (reader.store as CachedStore).cachePath(key);
-    await assert.rejects(Deno.stat(cachePath), Deno.errors.NotFound, "damaged bytes were evicted");
-    // The 2021 partition stays cached and readable.
-    assert.deepEqual([...(await reader.loadSymbols(["CBA.AX"], { end: "2021-12-31" })).close], [
-      101,
-    ]);
-    await reader.close();
-  }, { engine: "native" });
-});
+      const reader = await openLake(uri, options);
+      await assert.rejects(reader.loadAll(), (err: unknown) => {
+        assert(err instanceof LakeError, String(err));
+        assert.equal(err.code, "Corrupt");
+        assert.equal(err.key, key);
+        assert.match(err.message, /ohlcv\/year=2022\/part-0\.parquet/);
+        return true;
+      });
+      const cachePath = (reader.store as CachedStore).cachePath(key);
+      await assert.rejects(
+        Deno.stat(cachePath),
+        Deno.errors.NotFound,
+        "damaged bytes were evicted",
+      );
+      // The 2021 partition stays cached and readable.
+      assert.deepEqual([...(await reader.loadSymbols(["CBA.AX"], { end: "2021-12-31" })).close], [
+        101,
+      ]);
+      await reader.close();
+    }, { engine });
+  });
+}

@@ -6,6 +6,7 @@ import { Lake, type MergeReport } from "../../src/lake/lake.ts";
 import { LocalStore } from "../../src/lake/local_store.ts";
 import { closeEngines, openEngine } from "../../src/lake/open_engine.ts";
 import type { RawRows } from "../../src/lake/schema.ts";
+import type { EngineKind } from "../../src/lake/engine.ts";
 import { ReadingStore } from "../helpers/reading_store.ts";
 
 function rows(
@@ -25,10 +26,28 @@ function rows(
   };
 }
 
-async function withLake(fn: (lake: Lake, store: ReadingStore, dir: string) => Promise<void>) {
+/**
+ * Registers a test once per engine: every lake test passes on both. Each run gets a
+ * fresh temporary lake on local disk, read through a store that records the keys read.
+ */
+function lakeTest(
+  name: string,
+  fn: (lake: Lake, store: ReadingStore, dir: string, kind: EngineKind) => Promise<void>,
+): void {
+  for (const kind of ["wasm", "native"] as const) {
+    Deno.test(`lake (${kind}): ${name}`, async () => {
+      await withLake(kind, (lake, store, dir) => fn(lake, store, dir, kind));
+    });
+  }
+}
+
+async function withLake(
+  kind: EngineKind,
+  fn: (lake: Lake, store: ReadingStore, dir: string) => Promise<void>,
+) {
   const dir = await Deno.makeTempDir({ prefix: "asxlab-lake-" });
   const store = new ReadingStore(new LocalStore(dir));
-  const lake = new Lake(store, await openEngine("wasm"), 4);
+  const lake = new Lake(store, await openEngine(kind), 4);
   try {
     await fn(lake, store, dir);
   } finally {
@@ -37,40 +56,39 @@ async function withLake(fn: (lake: Lake, store: ReadingStore, dir: string) => Pr
   }
 }
 
-Deno.test("lake: raw batch round trip keeps the seed schema's exact types", async () => {
-  await withLake(async (lake) => {
-    const key = await lake.writeRawBatch(
-      "2024-08-01",
-      7,
-      rows([["BHP.AX", "2024-07-31", 44.81, 7_123_456_789]], "2024-08-01T08:00:00.000Z"),
-    );
-    assert.equal(key, "raw-data/2024-08-01-batch-7.parquet");
-    const t = await lake.sql("select * from raw");
-    const types = Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
-    assert.deepEqual(types, {
-      symbol: "Utf8",
-      date: "Date32<DAY>",
-      open: "Float64",
-      high: "Float64",
-      low: "Float64",
-      close: "Float64",
-      volume: "Int64",
-      adjusted_close: "Float64",
-      fetch_timestamp: "Utf8",
-      batch_number: "Int32",
-    });
-    const row = t.get(0)!.toJSON();
-    assert.equal(row.symbol, "BHP.AX");
-    assert.equal(row.close, 44.81);
-    assert.equal(row.volume, 7_123_456_789n);
-    assert.equal(row.batch_number, 7);
-    assert.equal(row.fetch_timestamp, "2024-08-01T08:00:00.000Z");
-    assert.equal(new Date(row.date as number).toISOString().slice(0, 10), "2024-07-31");
+lakeTest("raw batch round trip keeps the seed schema's exact types", async (lake) => {
+  const key = await lake.writeRawBatch(
+    "2024-08-01",
+    7,
+    rows([["BHP.AX", "2024-07-31", 44.81, 7_123_456_789]], "2024-08-01T08:00:00.000Z"),
+  );
+  assert.equal(key, "raw-data/2024-08-01-batch-7.parquet");
+  const t = await lake.sql("select * from raw");
+  const types = Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
+  assert.deepEqual(types, {
+    symbol: "Utf8",
+    date: "Date32<DAY>",
+    open: "Float64",
+    high: "Float64",
+    low: "Float64",
+    close: "Float64",
+    volume: "Int64",
+    adjusted_close: "Float64",
+    fetch_timestamp: "Utf8",
+    batch_number: "Int32",
   });
+  const row = t.get(0)!.toJSON();
+  assert.equal(row.symbol, "BHP.AX");
+  assert.equal(row.close, 44.81);
+  assert.equal(row.volume, 7_123_456_789n);
+  assert.equal(row.batch_number, 7);
+  assert.equal(row.fetch_timestamp, "2024-08-01T08:00:00.000Z");
+  assert.equal(new Date(row.date as number).toISOString().slice(0, 10), "2024-07-31");
 });
 
-Deno.test("lake: merge dedups by latest fetch_timestamp, sorts, and is idempotent", async () => {
-  await withLake(async (lake, store) => {
+lakeTest(
+  "merge dedups by latest fetch_timestamp, sorts, and is idempotent",
+  async (lake, store) => {
     await lake.writeRawBatch(
       "2024-08-01",
       0,
@@ -114,40 +132,39 @@ Deno.test("lake: merge dedups by latest fetch_timestamp, sorts, and is idempoten
     );
     await lake.mergeDailyBatches("2024-08-02");
     assert.deepEqual([...(await lake.loadSymbols(["BHP.AX"])).close], [30, 39, 41, 42]);
-  });
-});
+  },
+);
 
-Deno.test("lake: loads prune partitions by year and filter symbols and dates", async () => {
-  await withLake(async (lake, store) => {
-    const spec: [string, string, number][] = [];
-    for (const year of [2019, 2020, 2021, 2022]) {
-      for (const sym of ["AAA.AX", "BBB.AX", "CCC.AX"]) {
-        spec.push([sym, `${year}-03-02`, year - 2000], [sym, `${year}-06-01`, year - 1999]);
-      }
+lakeTest("loads prune partitions by year and filter symbols and dates", async (lake, store) => {
+  const spec: [string, string, number][] = [];
+  for (const year of [2019, 2020, 2021, 2022]) {
+    for (const sym of ["AAA.AX", "BBB.AX", "CCC.AX"]) {
+      spec.push([sym, `${year}-03-02`, year - 2000], [sym, `${year}-06-01`, year - 1999]);
     }
-    await lake.writeRawBatch("2022-12-31", 0, rows(spec, "2022-12-31T08:00:00.000Z"));
-    await lake.mergeDailyBatches("2022-12-31");
-    store.reads.length = 0;
-    const bars = await lake.loadSymbols(["BBB.AX"], { start: "2020-04-01", end: "2021-03-31" });
-    assert.deepEqual(bars.symbols(), ["BBB.AX"]);
-    assert.deepEqual(bars.dateStrings(), ["2020-06-01", "2021-03-02"]);
-    assert.deepEqual(
-      [...new Set(store.reads)].sort(),
-      ["ohlcv/year=2020/part-0.parquet", "ohlcv/year=2021/part-0.parquet"],
-      "only the partitions whose year overlaps the range are read",
-    );
-    const range = await lake.loadDateRange("2022-01-01", "2022-12-31", { columns: ["close"] });
-    assert.equal(range.length, 6);
-    assert.deepEqual(range.table.schema.fields.map((f) => f.name), ["symbol", "date", "close"]);
-    assert.deepEqual(await lake.symbols(), ["AAA.AX", "BBB.AX", "CCC.AX"]);
-    assert.deepEqual(await lake.dateRange(), { start: "2019-03-02", end: "2022-06-01" });
-    const none = await lake.loadSymbols(["ZZZ.AX"]);
-    assert.equal(none.length, 0);
-  });
+  }
+  await lake.writeRawBatch("2022-12-31", 0, rows(spec, "2022-12-31T08:00:00.000Z"));
+  await lake.mergeDailyBatches("2022-12-31");
+  store.reads.length = 0;
+  const bars = await lake.loadSymbols(["BBB.AX"], { start: "2020-04-01", end: "2021-03-31" });
+  assert.deepEqual(bars.symbols(), ["BBB.AX"]);
+  assert.deepEqual(bars.dateStrings(), ["2020-06-01", "2021-03-02"]);
+  assert.deepEqual(
+    [...new Set(store.reads)].sort(),
+    ["ohlcv/year=2020/part-0.parquet", "ohlcv/year=2021/part-0.parquet"],
+    "only the partitions whose year overlaps the range are read",
+  );
+  const range = await lake.loadDateRange("2022-01-01", "2022-12-31", { columns: ["close"] });
+  assert.equal(range.length, 6);
+  assert.deepEqual(range.table.schema.fields.map((f) => f.name), ["symbol", "date", "close"]);
+  assert.deepEqual(await lake.symbols(), ["AAA.AX", "BBB.AX", "CCC.AX"]);
+  assert.deepEqual(await lake.dateRange(), { start: "2019-03-02", end: "2022-06-01" });
+  const none = await lake.loadSymbols(["ZZZ.AX"]);
+  assert.equal(none.length, 0);
 });
 
-Deno.test("lake: a corrupt object gives a LakeError naming it and nothing stored is lost", async () => {
-  await withLake(async (lake, store, dir) => {
+lakeTest(
+  "a corrupt object gives a LakeError naming it and nothing stored is lost",
+  async (lake, store, dir) => {
     await lake.writeRawBatch(
       "2024-08-01",
       0,
@@ -167,11 +184,12 @@ Deno.test("lake: a corrupt object gives a LakeError naming it and nothing stored
     });
     assert.deepEqual(await store.inner.get("ohlcv/year=2024/part-0.parquet"), good);
     assert.deepEqual([...(await lake.loadAll()).close], [40]);
-  });
-});
+  },
+);
 
-Deno.test("lake: a raw batch with the wrong schema is refused with a Schema LakeError", async () => {
-  await withLake(async (lake, _store) => {
+lakeTest(
+  "a raw batch with the wrong schema is refused with a Schema LakeError",
+  async (lake, _store) => {
     const engine = lake.engine;
     await engine.query(
       "CREATE OR REPLACE TABLE wrong AS SELECT 'BHP.AX' AS symbol, DATE '2024-07-31' AS date, 1.0 AS close",
@@ -185,33 +203,31 @@ Deno.test("lake: a raw batch with the wrong schema is refused with a Schema Lake
       return true;
     });
     assert.deepEqual(await lake.store.list("ohlcv/"), []);
-  });
-});
+  },
+);
 
-Deno.test("lake: bad input is refused with clear errors", async () => {
-  await withLake(async (lake) => {
-    await assert.rejects(lake.loadSymbols(["bhp; drop table"]), ConfigError);
-    await assert.rejects(
-      lake.loadSymbols(["BHP.AX"], { start: "2022-01-02", end: "2021-01-01" }),
-      /after end/,
-    );
-    await assert.rejects(
-      lake.loadDateRange("2022-13-01", "2022-12-31"),
-      /Invalid date "2022-13-01"/,
-    );
-    await assert.rejects(lake.sql("delete from ohlcv"), /read-only/);
-    await assert.rejects(lake.sql("select 1; select 2"), /read-only/);
-    await assert.rejects(
-      lake.mergeDailyBatches("2024-08-09"),
-      (err: unknown) =>
-        err instanceof LakeError && err.code === "NotFound" && /2024-08-09/.test(err.message),
-    );
-    await assert.rejects(
-      lake.writeRawBatch("2024-08-01", 0, rows([["BHP.AX", "2024-07-31", 40, 1.5]], "x")),
-      /not a whole number/,
-    );
-    assert.deepEqual(await lake.store.list(""), [], "nothing was written by refused calls");
-  });
+lakeTest("bad input is refused with clear errors", async (lake) => {
+  await assert.rejects(lake.loadSymbols(["bhp; drop table"]), ConfigError);
+  await assert.rejects(
+    lake.loadSymbols(["BHP.AX"], { start: "2022-01-02", end: "2021-01-01" }),
+    /after end/,
+  );
+  await assert.rejects(
+    lake.loadDateRange("2022-13-01", "2022-12-31"),
+    /Invalid date "2022-13-01"/,
+  );
+  await assert.rejects(lake.sql("delete from ohlcv"), /read-only/);
+  await assert.rejects(lake.sql("select 1; select 2"), /read-only/);
+  await assert.rejects(
+    lake.mergeDailyBatches("2024-08-09"),
+    (err: unknown) =>
+      err instanceof LakeError && err.code === "NotFound" && /2024-08-09/.test(err.message),
+  );
+  await assert.rejects(
+    lake.writeRawBatch("2024-08-01", 0, rows([["BHP.AX", "2024-07-31", 40, 1.5]], "x")),
+    /not a whole number/,
+  );
+  assert.deepEqual(await lake.store.list(""), [], "nothing was written by refused calls");
 });
 
 Deno.test({

@@ -8,7 +8,7 @@ const DATA = fileURLToPath(new URL("../fixtures/asx-ohlcv", import.meta.url));
 
 Deno.test("sample lake: the committed sample is exactly what sample:build produces", async () => {
   const dir = await Deno.makeTempDir({ prefix: "asxlab-sample-" });
-  const rebuilt = await openLake(dir, { rowGroupSize: 1024, engine: "wasm" });
+  const rebuilt = await openLake(dir, { rowGroupSize: 2048, engine: "wasm" });
   const shipped = await openLake(DEFAULT_LAKE_DIR, { engine: "wasm" });
   try {
     const result = await buildSampleLake(DATA, rebuilt);

@@ -12,7 +12,7 @@ import { walkFiles } from "../../src/lake/_fs.ts";
 import { LocalStore } from "../../src/lake/local_store.ts";
 import { CachedStore } from "../../src/lake/cache.ts";
 import { openStore } from "../../src/lake/open_store.ts";
-import { parseS3Uri, S3Store } from "../../src/lake/s3_store.ts";
+import { DEFAULT_S3_TIMEOUTS, parseS3Uri, S3Store } from "../../src/lake/s3_store.ts";
 import { compareKeys, type Store, validateKey, validatePrefix } from "../../src/lake/store.ts";
 import { startS3rver } from "../helpers/s3rver.ts";
 import { bytes } from "../helpers/bytes.ts";
@@ -206,9 +206,19 @@ async function storeContract(t: Deno.TestContext, backend: Backend): Promise<voi
     let n = 0;
     await fc.assert(
       fc.asyncProperty(key, fc.uint8Array({ maxLength: 300 }), async (k, body) => {
-        // Skip keys that would be both an object and a "directory" of an earlier one (disk can't).
+        // Skip keys that would be both an object and a "directory" of an earlier one (disk can't),
+        // and, for s3rver's paginated listing, a key that another extends with a character below
+        // "." (s3rver orders "k" as "k._S3rver_object", after "k -…", and pages then skip it; S3
+        // itself lists in byte order).
         const existing = (await store.list("prop/")).map((o) => o.key);
-        fc.pre(!existing.some((e) => e.startsWith(k + "/") || k.startsWith(e + "/")));
+        const extendsBelowDot = (a: string, b: string) =>
+          a.length > b.length && a.startsWith(b) && a[b.length]! < ".";
+        fc.pre(
+          !existing.some((e) =>
+            e.startsWith(k + "/") || k.startsWith(e + "/") || extendsBelowDot(e, k) ||
+            extendsBelowDot(k, e)
+          ),
+        );
         const info = await store.put(k, body);
         n++;
         assertEquals(info.size, body.length);
@@ -327,12 +337,17 @@ Deno.test("S3Store passes the Store contract on s3rver (with a key prefix)", asy
       }
     });
 
-    await t.step("a truncated download → LakeError, never short bytes", async () => {
-      await store.put("tr/big.bin", bytes(200_000));
-      s3.failNext("GET", { kind: "truncate" });
-      await assertRejects(store.get("tr/big.bin"), LakeError);
-      assertEquals((await store.get("tr/big.bin")).length, 200_000);
-    });
+    await t.step(
+      "a truncated download is asked for again; truncated every time → LakeError, never short bytes",
+      async () => {
+        await store.put("tr/big.bin", bytes(200_000));
+        s3.failNext("GET", { kind: "truncate" });
+        assertEquals(await store.get("tr/big.bin"), bytes(200_000), "the retry gets it all");
+        s3.failNext("GET", { kind: "truncate" }, DEFAULT_S3_TIMEOUTS.maxAttempts);
+        await assertRejects(store.get("tr/big.bin"), LakeError);
+        assertEquals((await store.get("tr/big.bin")).length, 200_000);
+      },
+    );
 
     await t.step("a passed-in client is used and not destroyed", async () => {
       const client = new S3Client({

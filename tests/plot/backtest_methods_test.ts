@@ -135,6 +135,8 @@ async function script(source: string, check: boolean) {
 
 Deno.test("the seam: src/mod.ts alone gives bt.plot(); src/backtest alone neither has nor imports it", async () => {
   const mod = `${ROOT}src/mod.ts`, backtest = `${ROOT}src/backtest/mod.ts`;
+  // Written as `from ${q(url)}`: an import of a quoted literal here would read as this file's own.
+  const q = (url: string) => JSON.stringify(url);
   const body = `const c = Float64Array.from({ length: 200 }, (_, i) => 50 + 5 * Math.sin(i / 9));
 const bars = new PlainBars({ symbol: "X", dates: Int32Array.from(c, (_, i) => 19_000 + i),
   open: c, high: c, low: c, close: c, volume: c });
@@ -142,14 +144,14 @@ const bt = new Backtest(bars, MovingAverageCrossover);
 bt.run({ fast: 5, slow: 20 });
 `;
   const viaMod = await script(
-    `import { Backtest, MovingAverageCrossover, PlainBars } from "${mod}";
+    `import { Backtest, MovingAverageCrossover, PlainBars } from ${q(mod)};
 ${body}console.log(bt.plot().data.length > 3, typeof (await bt.optimize({ grid: { fast: [3, 5] } })).heatmap);`,
     false,
   );
   assert.equal(viaMod.stdout, "true function\n", viaMod.stderr);
   // Without the plot module the methods are absent, in the types and at run time.
-  const alone = `import { Backtest, MovingAverageCrossover } from "${backtest}";
-import { PlainBars } from "${ROOT}src/core/plain_bars.ts";
+  const alone = `import { Backtest, MovingAverageCrossover } from ${q(backtest)};
+import { PlainBars } from ${q(`${ROOT}src/core/plain_bars.ts`)};
 ${body}`;
   const run = await script(`${alone}console.log("plot" in bt);`, false);
   assert.equal(run.stdout, "false\n", run.stderr);
