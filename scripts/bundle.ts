@@ -9,8 +9,8 @@
  *   for `deno task synth`, the same version: tests/config_test.ts) with
  *   `platform: "node"`, `format: "esm"` and Node's resolution conditions: the npm
  *   packages are resolved from the project's `node_modules/`, which `deno install
- *   --entrypoint` fills first with exactly what deno.json and deno.lock pin (the
- *   runtime pins: what ships).
+ *   --entrypoint` fills first with exactly what {@link INSTALL_CONFIG} and its lock
+ *   pin (deno.json's runtime pins plus the pipeline's: what ships).
  * - A banner defining `require`, `__filename` and `__dirname` (from `createRequire`
  *   and `fileURLToPath(import.meta.url)`), which the CommonJS inside (duckdb-wasm,
  *   the AWS SDK) expects and ES modules do not have.
@@ -42,6 +42,13 @@ import * as esbuild from "esbuild";
 /** The project's root (this file is `scripts/bundle.ts`). */
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+/**
+ * The config whose pins a bundle holds: deno.json's runtime packages plus the
+ * pipeline-only ones (yahoo-finance2, aws-local-stepfunctions), which the
+ * Lambdas bundle.
+ */
+export const INSTALL_CONFIG = "deno.pipeline.json";
+
 /** The duckdb-wasm build the wasm engine loads (src/lake's `WASM_FILE`). */
 export const DUCKDB_WASM_FILE = "duckdb-eh.wasm";
 
@@ -71,7 +78,7 @@ export interface BundleOptions {
   sourcemap?: boolean;
   /**
    * Install the entry's npm packages into `node_modules/` first (`deno install
-   * --entrypoint`, with deno.json and deno.lock); a no-op when they are there.
+   * --entrypoint` with {@link INSTALL_CONFIG}); a no-op when they are there.
    * @default {true}
    */
   install?: boolean;
@@ -104,14 +111,14 @@ const BANNER = [
 ].join("\n");
 
 /**
- * Fills `node_modules/` with the npm packages the entries import, as deno.json
- * and deno.lock pin them.
+ * Fills `node_modules/` with the npm packages the entries import, as
+ * {@link INSTALL_CONFIG} and its lock pin them.
  *
  * @throws {Error} When `deno install` fails (its output is in the message).
  */
 async function installPackages(entries: readonly string[]): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["install", "--quiet", "--config", "deno.json", "--entrypoint", ...entries],
+    args: ["install", "--quiet", "--config", INSTALL_CONFIG, "--entrypoint", ...entries],
     cwd: REPO_ROOT,
     stdout: "piped",
     stderr: "piped",

@@ -7,7 +7,8 @@
  * Each call reads the bars afresh (nothing is kept between calls, so bars
  * edited in place are never run stale); the runs of one `optimize()` share
  * their prepared bars and indicators, so `fast=5..50` × `slow=20..200`
- * computes 46 + 19 SMAs, not 810 × 2.
+ * computes 46 + 19 SMAs, not 810 × 2. The object remembers only its last
+ * result (`bt.lastResult`), which `bt.plot()` draws, as backtesting.py's does.
  *
  * @example
  * ```ts
@@ -41,7 +42,7 @@ import { EXIT_REASONS, FILL_REASONS, type Portfolio } from "./_portfolio.ts";
 import { rowStats, runEvents, type RunRecord, runStats, Session } from "./_engine.ts";
 import { type Benchmark, type RunSettings, runSettings } from "./_setup.ts";
 import { combinations, type Grid, range, runInWorkers, sample, strategyRef } from "./_sweep.ts";
-import { type NumericStatKey, STAT_KEYS, type Stats } from "./metrics.ts";
+import { isNumericStat, type NumericStatKey, STAT_KEYS, type Stats } from "./metrics.ts";
 import { BacktestResult, EquityCurve, SweepResult, type SweepRow, type Trade } from "./result.ts";
 import {
   mergeParams,
@@ -175,6 +176,7 @@ export class Backtest<P extends Params = Params> {
   readonly options: Readonly<BacktestOptions>;
   readonly #settings: RunSettings;
   readonly #probe: Strategy<P>;
+  #last: BacktestResult<P> | undefined;
 
   /**
    * @param bars One or many symbols (`Bars` from the lake, `PlainBars` from a CSV).
@@ -190,6 +192,15 @@ export class Backtest<P extends Params = Params> {
     this.strategy = Strat;
     this.name = strategyName(Strat as StrategyClass);
     this.#probe = new Strat();
+  }
+
+  /**
+   * The result of the last {@link run}, or the best run of the last
+   * {@link optimize}: what `bt.plot()` draws (the plot module adds `plot()`).
+   * `undefined` before either.
+   */
+  get lastResult(): BacktestResult<P> | undefined {
+    return this.#last;
   }
 
   /**
@@ -213,13 +224,11 @@ export class Backtest<P extends Params = Params> {
   run(params?: Partial<Record<keyof P & string, ParamValue>>): BacktestResult<P> {
     const merged = this.params(params);
     const session = new Session(this.bars, this.#settings);
-    return resultOf(
+    return this.#last = resultOf(
       session,
       runEvents(session, this.strategy, merged),
       this.name,
-    ) as BacktestResult<
-      P
-    >;
+    ) as BacktestResult<P>;
   }
 
   /**
@@ -299,7 +308,7 @@ export class Backtest<P extends Params = Params> {
       if (a === a && (b !== b || a > b)) bestIndex = k;
     }
     // The best combination in full (trades, equity, orders): one more run, sharing the indicators.
-    const best = resultOf(
+    const best = this.#last = resultOf(
       session,
       runEvents(session, this.strategy, combos[bestIndex] as P),
       this.name,
@@ -321,7 +330,7 @@ export class Backtest<P extends Params = Params> {
 
 /** @throws {ConfigError} When `key` is not a numeric stat. */
 function checkStat(key: string): void {
-  if (!(STAT_KEYS as readonly string[]).includes(key) || key === "Start" || key === "End") {
+  if (!isNumericStat(key)) {
     throw new ConfigError(
       `Cannot maximize "${key}": not a numeric stat${didYouMean(key, STAT_KEYS)}`,
     );

@@ -96,6 +96,23 @@ export type Stats = { [K in StatKey]: K extends "Start" | "End" ? string : numbe
 /** A numeric stat key (everything but `Start` and `End`). */
 export type NumericStatKey = Exclude<StatKey, "Start" | "End">;
 
+/**
+ * Whether a name is a numeric stat (one a sweep can maximise or pivot).
+ *
+ * @param key Any name.
+ * @returns `true` for every stat key but `Start` and `End`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isNumericStat } from "./metrics.ts";
+ * assert.ok(isNumericStat("SQN") && !isNumericStat("Start") && !isNumericStat("Sharpe"));
+ * ```
+ */
+export function isNumericStat(key: string): key is NumericStatKey {
+  return key !== "Start" && key !== "End" && (STAT_KEYS as readonly string[]).includes(key);
+}
+
 /** Inputs of {@link computeStats}. */
 export interface StatsInput {
   /** Calendar dates (epoch days), one per equity value. */

@@ -35,6 +35,7 @@ export {
   EquityCurve,
   type EquityPoint,
   type Pivot,
+  type PivotAgg,
   SweepResult,
   type SweepRow,
   type Trade,

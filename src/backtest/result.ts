@@ -22,8 +22,9 @@
  */
 
 import { formatDate as dateString } from "../core/dates.ts";
+import { didYouMean } from "../core/_did_you_mean.ts";
 import { DISPLAY, escapeHtml, htmlTable, statsText, statValue, tradesTable } from "./_display.ts";
-import { drawdowns, type NumericStatKey, STAT_KEYS, type Stats } from "./metrics.ts";
+import { drawdowns, isNumericStat, type NumericStatKey, STAT_KEYS, type Stats } from "./metrics.ts";
 import type { Order, Transaction } from "./orders.ts";
 import type { Params, ParamValue } from "./strategy.ts";
 
@@ -270,8 +271,75 @@ export interface Pivot {
   x: ParamValue[];
   /** The second parameter's values (rows), ascending. */
   y: ParamValue[];
-  /** `z[row][column]`: the best value over the other parameters, NaN where no row ran. */
+  /**
+   * `z[row][column]`: the values of the rows at that point combined over the other
+   * parameters (by default the best), NaN where no row ran or none had a value.
+   */
   z: number[][];
+}
+
+/** How a pivot combines the rows that share an (x, y) point but differ in other parameters. */
+export type PivotAgg = "max" | "mean" | "min";
+
+/**
+ * A value of sweep rows over two of their parameters: the grid a heatmap draws.
+ * The one implementation behind `SweepResult.pivot` and the plot module's heatmap.
+ *
+ * @param rows The rows, each with its `params`.
+ * @param x The parameter along the columns.
+ * @param y The parameter along the rows.
+ * @param value The value of row `k` (NaN is left out).
+ * @param agg How rows sharing a point combine. @default {"max"}
+ * @returns The sorted axes and the grid.
+ * @throws {RangeError} When the rows are empty or a parameter is not in them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pivotRows } from "./result.ts";
+ * const rows = [{ params: { a: 2, b: 1, c: 0 } }, { params: { a: 1, b: 1, c: 0 } },
+ *   { params: { a: 1, b: 1, c: 1 } }];
+ * const p = pivotRows(rows, "a", "b", (k) => [5, 3, 4][k]!);
+ * assert.deepEqual(p, { x: [1, 2], y: [1], z: [[4, 5]] });
+ * assert.deepEqual(pivotRows(rows, "a", "b", (k) => [5, 3, 4][k]!, "mean").z, [[3.5, 5]]);
+ * ```
+ */
+export function pivotRows(
+  rows: readonly { readonly params: Readonly<Record<string, ParamValue>> }[],
+  x: string,
+  y: string,
+  value: (k: number) => number,
+  agg: PivotAgg = "max",
+): Pivot {
+  for (const name of [x, y]) {
+    if (!rows.length || !Object.hasOwn(rows[0]!.params, name)) {
+      const known = rows.length ? Object.keys(rows[0]!.params).join(", ") : "none";
+      throw new RangeError(`Cannot pivot on "${name}": the parameters are ${known}`);
+    }
+  }
+  if (agg !== "max" && agg !== "mean" && agg !== "min") {
+    throw new RangeError(`Unknown pivot aggregation "${agg}": expected max, mean or min`);
+  }
+  const sort = (vs: ParamValue[]) => [...new Set(vs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const xs = sort(rows.map((r) => r.params[x]!));
+  const ys = sort(rows.map((r) => r.params[y]!));
+  const xi = new Map(xs.map((v, i) => [v, i])), yi = new Map(ys.map((v, i) => [v, i]));
+  const z = ys.map(() => xs.map(() => NaN));
+  const n = ys.map(() => xs.map(() => 0));
+  rows.forEach((r, k) => {
+    const v = value(k);
+    if (v !== v) return;
+    const j = yi.get(r.params[y]!)!, i = xi.get(r.params[x]!)!;
+    const row = z[j]!, was = row[i]!, count = ++n[j]![i]!;
+    row[i] = was !== was
+      ? v
+      : agg === "max"
+      ? Math.max(was, v)
+      : agg === "min"
+      ? Math.min(was, v)
+      : was + (v - was) / count;
+  });
+  return { x: xs, y: ys, z };
 }
 
 /** The parts of a {@link SweepResult}. */
@@ -302,7 +370,8 @@ export class SweepResult<P extends Params = Params> {
   readonly skipped: number;
   /** Workers used (0 = in-process). */
   readonly workers: number;
-  readonly #scores: Float64Array;
+  /** The score of each row, in row order: the stat maximised, or the function's value. */
+  readonly scores: Float64Array;
 
   /** @param init The parts. */
   constructor(init: SweepResultInit<P>) {
@@ -311,7 +380,7 @@ export class SweepResult<P extends Params = Params> {
     this.best = init.best;
     this.skipped = init.skipped;
     this.workers = init.workers;
-    this.#scores = init.scores;
+    this.scores = init.scores;
   }
 
   /**
@@ -322,7 +391,7 @@ export class SweepResult<P extends Params = Params> {
    * @returns A sorted copy (NaN last).
    */
   sortBy(key?: NumericStatKey, descending = true): SweepRow<P>[] {
-    const value = (k: number) => key === undefined ? this.#scores[k]! : this.rows[k]!.stats[key];
+    const value = (k: number) => key === undefined ? this.scores[k]! : this.rows[k]!.stats[key];
     const order = this.rows.map((_, k) => k).sort((a, b) => {
       const x = value(a), y = value(b);
       if (x !== x) return y !== y ? 0 : 1;
@@ -338,28 +407,21 @@ export class SweepResult<P extends Params = Params> {
    *
    * @param x The parameter along the columns.
    * @param y The parameter along the rows.
-   * @param stat The stat. @default {the one maximised}
+   * @param stat The stat. @default {the score maximised}
+   * @param agg How rows that differ only in other parameters combine. @default {"max"}
    * @returns The axes and the grid.
-   * @throws {RangeError} When a parameter was not swept.
+   * @throws {RangeError} When a parameter was not swept, or `stat` is not a numeric stat.
    */
-  pivot(x: string, y: string, stat?: NumericStatKey): Pivot {
-    for (const name of [x, y]) {
-      if (!this.rows.length || !Object.hasOwn(this.rows[0]!.params, name)) {
-        const known = this.rows.length ? Object.keys(this.rows[0]!.params).join(", ") : "none";
-        throw new RangeError(`Cannot pivot on "${name}": the parameters are ${known}`);
-      }
+  pivot(x: string, y: string, stat?: NumericStatKey, agg: PivotAgg = "max"): Pivot {
+    if (stat !== undefined && !isNumericStat(stat)) {
+      throw new RangeError(
+        `Cannot pivot "${stat}": not a numeric stat${didYouMean(stat, STAT_KEYS)}`,
+      );
     }
-    const sort = (vs: ParamValue[]) =>
-      [...new Set(vs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const xs = sort(this.rows.map((r) => r.params[x]!));
-    const ys = sort(this.rows.map((r) => r.params[y]!));
-    const z = ys.map(() => xs.map(() => NaN));
-    this.rows.forEach((r, k) => {
-      const v = stat === undefined ? this.#scores[k]! : r.stats[stat];
-      const row = z[ys.indexOf(r.params[y]!)]!, col = xs.indexOf(r.params[x]!);
-      if (v === v && !(v <= row[col]!)) row[col] = v;
-    });
-    return { x: xs, y: ys, z };
+    const value = stat === undefined
+      ? (k: number) => this.scores[k]!
+      : (k: number) => this.rows[k]!.stats[stat];
+    return pivotRows(this.rows, x, y, value, agg);
   }
 
   /**

@@ -6,6 +6,7 @@
  * deno task backtest                                   # MA crossover on the sample's CBA.AX
  * deno task backtest --symbols BHP,CBA --strategy rsi-mean-reversion --commission 0.001 --min-fee 10
  * deno task backtest --csv GOOG.csv --strategy ma-crossover --sweep fast=5:50:1,slow=20:200:10 --json
+ * deno task backtest --symbols BHP --out report.html         # stats, the chart with its trades, the trades
  * ```
  *
  * Thin by design: flags become library calls. With `--csv` the lake (and
@@ -23,7 +24,7 @@ import { toYahooSymbol } from "../core/symbol.ts";
 import { Backtest, type BacktestOptions, type Benchmark, type Grid } from "../backtest/backtest.ts";
 import { alignDecimals, statsText, statValue } from "../backtest/_display.ts";
 import { combinations, range } from "../backtest/_sweep.ts";
-import { type NumericStatKey, STAT_KEYS } from "../backtest/metrics.ts";
+import { isNumericStat, type NumericStatKey, STAT_KEYS } from "../backtest/metrics.ts";
 import type { BacktestResult, SweepResult } from "../backtest/result.ts";
 import {
   mergeParams,
@@ -61,7 +62,9 @@ const USAGE = `usage: deno task backtest [flags]
   --adjusted                 with --csv: use its Adj Close column (prices adjusted for dividends, splits)
   --date-format FORMAT       with --csv: YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY (default: detected)
   --json                     print {"stats", "trades", "equity"} as JSON on stdout
-  --out FILE                 write the report (JSON until the plot module ships an HTML report)
+  --out FILE.html|FILE.json  write the report: .html is one offline page (stats, the chart of each
+                             traded symbol with its trades, the trades), .json the --json output;
+                             a relative path is relative to the directory you ran the task from
   -h, --help                 this help`;
 
 const FLAGS = {
@@ -324,6 +327,22 @@ async function loadBars(values: Values): Promise<Loaded> {
   }
 }
 
+/**
+ * Where `--out` writes (already resolved by `cliPath`) and in which form, checked
+ * before any bars load.
+ *
+ * @throws {ConfigError} When the name ends in neither .html nor .json.
+ */
+function reportTarget(text: string): { path: string; html: boolean } {
+  const ext = /\.(html?|json)$/i.exec(text)?.[1]?.toLowerCase();
+  if (!ext) {
+    throw new ConfigError(
+      `Invalid --out "${text}": name a .html file (the report page) or a .json file`,
+    );
+  }
+  return { path: text, html: ext !== "json" };
+}
+
 /** The JSON report: the run's own, plus the sweep when there was one. */
 function jsonReport(r: BacktestResult, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ ...r.toJSON(), ...extra });
@@ -360,10 +379,7 @@ async function main(args: string[]): Promise<number> {
     options.fillOn = fillOn;
   }
   const maximize = (values.maximize ?? "Sharpe Ratio") as NumericStatKey;
-  if (
-    !(STAT_KEYS as readonly string[]).includes(maximize) || maximize === "Start" as string ||
-    maximize === "End" as string
-  ) {
+  if (!isNumericStat(maximize)) {
     throw new ConfigError(
       `Invalid --maximize "${maximize}": not a numeric stat${didYouMean(maximize, STAT_KEYS)}`,
     );
@@ -372,6 +388,7 @@ async function main(args: string[]): Promise<number> {
   if (values.workers !== undefined && values.workers !== "auto") {
     workers = num(values, "workers", 0, 256, "a number of workers ≥ 0 or auto")!;
   }
+  const out = values.out === undefined ? undefined : reportTarget(values.out);
   const Strat = await loadStrategy(values.strategy ?? "ma-crossover");
   const params = values.params !== undefined ? parseParams(values.params) : {};
   const grid = values.sweep !== undefined ? parseGrid(values.sweep) : undefined;
@@ -380,7 +397,7 @@ async function main(args: string[]): Promise<number> {
   const name = strategyName(Strat);
   if (grid) combinations(name, probe, grid, params);
   else mergeParams(name, probe.params, params, (q) => probe.validate(q));
-  const { bars, benchmark } = await loadBars(values);
+  const { bars, benchmark, source } = await loadBars(values);
   if (benchmark) options.benchmark = benchmark;
   const bt = new Backtest(bars, Strat, options);
 
@@ -414,13 +431,22 @@ async function main(args: string[]): Promise<number> {
       },
     }
     : {};
-  if (values.out !== undefined) {
+  if (out?.html) {
+    const { backtestReport, saveHtml } = await dynamicImport<typeof import("../plot/mod.ts")>(
+      "../plot/mod.ts",
+    );
+    const subtitle = `${source}${benchmark ? `, benchmark ${benchmark.symbol}` : ""} · ` +
+      `deno task backtest ${args.join(" ")}`;
     try {
-      await Deno.writeTextFile(values.out, jsonReport(result, extra));
+      await saveHtml(backtestReport(result, bars, { subtitle, sweep: swept }), out.path);
     } catch (err) {
-      throw new ConfigError(
-        `Cannot write the report to "${values.out}": ${(err as Error).message}`,
-      );
+      throw new ConfigError((err as Error).message);
+    }
+  } else if (out) {
+    try {
+      await Deno.writeTextFile(out.path, jsonReport(result, extra));
+    } catch (err) {
+      throw new ConfigError(`Cannot write the report to "${out.path}": ${(err as Error).message}`);
     }
   }
   if (values.json) {
@@ -447,7 +473,7 @@ async function main(args: string[]): Promise<number> {
     );
     console.log(formatRows(cols, top.map((_, k) => cols.map((_, j) => cells[j]![k]!))));
   }
-  if (values.out !== undefined) console.log(`\nReport written to ${values.out}`);
+  if (out) console.log(`\nReport written to ${out.path}`);
   return 0;
 }
 

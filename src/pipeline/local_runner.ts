@@ -28,6 +28,7 @@ import {
 } from "./state_machine.ts";
 import { updateSymbols, type UpdateSymbolsOutput } from "./update_symbols.ts";
 import { defaultRunDate } from "./windows.ts";
+import { loadPipelinePackage } from "../sources/_pipeline_packages.ts";
 
 /** The ARNs the local definition carries (never called: every Task has a local handler). */
 export const LOCAL_RESOURCES: StateMachineResources = {
@@ -260,7 +261,10 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Loca
   );
   try {
     // Loaded here: the runner's engine (and its AWS SDK) costs start-up nothing else needs.
-    const { ExecutionError, StateMachine } = await import("aws-local-stepfunctions");
+    const { ExecutionError, StateMachine } = await loadPipelinePackage(
+      "aws-local-stepfunctions",
+      () => import("aws-local-stepfunctions"),
+    );
     const machine = new StateMachine(definition as never, {
       validationOptions: { checkPaths: true, checkArn: true },
     });

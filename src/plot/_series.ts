@@ -202,7 +202,7 @@ export function stackedLayout(
     hovermode: "x unified",
     showlegend: true,
     legend: { orientation: "h", y: 1.02, yanchor: "bottom", x: 0 },
-    margin: { l: 60, r: 30, t: options.title ? 90 : 60, b: 40 },
+    margin: { l: 60, r: 30, t: !options.title ? 60 : /<br/i.test(options.title) ? 110 : 90, b: 40 },
     dragmode: "pan",
   });
   return { layout, refs };

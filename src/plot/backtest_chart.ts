@@ -57,7 +57,7 @@ export interface BacktestChartOptions {
   symbol?: string;
   /** Lines over the price (e.g. the strategy's moving averages). @default {[]} */
   overlays?: readonly Overlay[];
-  /** The title. @default {strategy, parameters and headline stats} */
+  /** The title (Plotly reads `<br>`, `<b>`, `<span style>`). @default {strategy, parameters and symbol; headline stats under them} */
   title?: string;
   /** Show a range slider. @default {up to ten years of bars} */
   rangeSlider?: boolean;
@@ -103,7 +103,8 @@ function title(result: ChartResult, symbol: string): string {
       : "",
     typeof st["# Trades"] === "number" ? `${st["# Trades"]} trades` : "",
   ].filter((p) => !p.endsWith(" ") && p !== "");
-  return `${head} · ${parts.join(" · ")}`;
+  // Two lines: a long strategy name and the stats on one line run under Plotly's mode bar.
+  return `${head}<br><span style="font-size:13px">${parts.join(" · ")}</span>`;
 }
 
 /**
@@ -111,7 +112,9 @@ function title(result: ChartResult, symbol: string): string {
  * symbol with every trade (▲ long / ▼ short entry, ✕ exit, joined by a line; green
  * when the trade made money, red when it lost), the equity curve with its drawdowns
  * shaded against the running peak, and the position held at each close, on one date
- * axis without weekend or holiday gaps.
+ * axis without weekend or holiday gaps. The trade traces carry Plotly `uid`s
+ * (`winning-entries`, `losing-exits`, …), so they can be found in the drawn SVG.
+ * With the plot module loaded, `bt.plot()` draws this chart.
  *
  * @param result A backtest result (`bt.run()`, `runBacktest`, a sweep's `best`).
  * @param bars The bars the backtest ran on.
@@ -173,6 +176,7 @@ export function backtestChart(
       type: "scatter",
       mode: "lines",
       name: `${label} trades`,
+      uid: `${label}-trades`,
       legendgroup: label,
       x: lx,
       y: ly,
@@ -189,6 +193,7 @@ export function backtestChart(
       type: "scatter",
       mode: "markers",
       name: `${label} entries`,
+      uid: `${label}-entries`,
       legendgroup: label,
       showlegend: false,
       x: group.map((t) => t.entryDate),
@@ -206,6 +211,7 @@ export function backtestChart(
       type: "scatter",
       mode: "markers",
       name: `${label} exits`,
+      uid: `${label}-exits`,
       legendgroup: label,
       showlegend: false,
       x: group.map((t) => t.exitDate),

@@ -68,6 +68,11 @@ const ESCAPES: Record<string, string> = {
   "'": "&#39;",
 };
 
+/** A Plotly title as plain text: line breaks become " · ", other tags go. */
+function plainText(title: string): string {
+  return title.replace(/<br\s*\/?>/gi, " · ").replace(/<[^>]*>/g, "");
+}
+
 function textItem(text: string): string {
   const m = /^(#{1,2}) (.*)$/s.exec(text);
   if (m) {
@@ -114,7 +119,7 @@ export async function htmlPage(
 ): Promise<string> {
   const { items, title: reportTitle } = itemsOf(content);
   const only = items.length === 1 && typeof items[0] !== "string" ? items[0] : undefined;
-  const title = options.title ?? reportTitle ?? only?.title ?? "asxlab report";
+  const title = plainText(options.title ?? reportTitle ?? only?.title ?? "asxlab report");
   const plotly = items.some((i) => typeof i !== "string" && i.usesPlotly)
     ? `<script type="text/javascript">${scriptSafe(await plotlySource())}</script>`
     : "";
@@ -174,7 +179,8 @@ export async function saveHtml(
     await writeFile(tmp, html);
     await rename(tmp, target);
   } catch (err) {
-    await rm(tmp, { force: true });
+    // The temp file may not exist, or its directory may not be one (a file in the way).
+    await rm(tmp, { force: true }).catch(() => {});
     throw new Error(`Cannot write the HTML report "${path}": ${(err as Error).message}`, {
       cause: err,
     });

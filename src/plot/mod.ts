@@ -3,7 +3,9 @@
  * offline HTML file: candles with overlays and indicator panels, backtest charts,
  * sweep heatmaps, equity comparisons, correlations, return histograms, drawdowns,
  * and HTML tables for stats and trades. Figures are plain data (`fig.data`,
- * `fig.layout`) that you can adjust before they display.
+ * `fig.layout`) that you can adjust before they display. Loading this module also
+ * gives `Backtest` its `plot()` and sweep results their `heatmap(x, y)` (see
+ * `backtest_methods.ts`).
  *
  * @example
  * ```ts
@@ -27,6 +29,8 @@ export * from "./html_page.ts";
 export * from "./table.ts";
 export * from "./candles.ts";
 export * from "./backtest_chart.ts";
+export * from "./backtest_methods.ts";
+export * from "./backtest_report.ts";
 export * from "./sweep_heatmap.ts";
 export * from "./equity_compare.ts";
 export * from "./drawdown_chart.ts";

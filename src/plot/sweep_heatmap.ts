@@ -4,45 +4,44 @@
  * @module
  */
 
+import { type PivotAgg, pivotRows } from "../backtest/result.ts";
+import type { ParamValue } from "../backtest/strategy.ts";
 import { titled } from "./_series.ts";
 import { Figure } from "./figure.ts";
 
-/** What {@link sweepHeatmap} reads from a sweep: its rows (and the stat it maximised). */
+/** What {@link sweepHeatmap} reads from a sweep: its rows, and the score it maximised. */
 export interface SweepLike {
   /** One row per combination: its parameters and stats. */
-  rows: readonly {
-    params: Readonly<Record<string, unknown>>;
-    stats: Readonly<Record<string, unknown>>;
+  readonly rows: readonly {
+    readonly params: Readonly<Record<string, ParamValue>>;
+    readonly stats: Readonly<Record<string, unknown>>;
   }[];
-  /** The stat the sweep maximised. */
-  maximize?: string;
+  /** The stat the sweep maximised (`"custom"` for a function). */
+  readonly maximize?: string;
+  /** Each row's score (what a `"custom"` maximisation scored). */
+  readonly scores?: ArrayLike<number>;
 }
 
 /** Options of {@link sweepHeatmap}. */
 export interface SweepHeatmapOptions {
   /** How to combine rows that share an (x, y) cell but differ in other parameters. @default {"max"} */
-  agg?: "max" | "mean" | "min";
+  agg?: PivotAgg;
   /** The title. @default {"<metric> by <x> and <y>"} */
   title?: string;
-}
-
-function sortValues(values: Set<unknown>): unknown[] {
-  const list = [...values];
-  return list.every((v) => typeof v === "number")
-    ? (list as number[]).sort((a, b) => a - b)
-    : list.sort((a, b) => String(a).localeCompare(String(b)));
 }
 
 /**
  * A heatmap of one stat over two swept parameters (like backtesting.py's
  * `plot_heatmaps`): x and y are the parameters' values, colour the stat; cells whose
- * other parameters vary combine by `agg` (max by default); combinations the sweep
- * skipped stay blank. The best cell is starred.
+ * other parameters vary combine by `agg` (max by default, as `sweep.pivot` does: the
+ * grid is `pivotRows`'); combinations the sweep skipped stay blank. The best cell is
+ * starred. `sweep.heatmap(x, y, metric?)` draws the same from a sweep result.
  *
- * @param sweep A sweep result (`sweep(...)`) or any `{ rows: [{ params, stats }] }`.
+ * @param sweep A sweep result (`bt.optimize(…)`, `sweep(…)`) or any `{ rows: [{ params, stats }] }`.
  * @param x The parameter across.
  * @param y The parameter down.
- * @param metric The stat to colour by. @default {the stat the sweep maximised, else "Sharpe Ratio"}
+ * @param metric The stat to colour by. @default {the stat the sweep maximised; its
+ * score when it maximised a function; else "Sharpe Ratio"}
  * @param options Aggregation and title.
  * @returns The figure.
  * @throws {RangeError} When the sweep has no rows, or `x`, `y` or `metric` is not in them
@@ -69,49 +68,39 @@ export function sweepHeatmap(
 ): Figure {
   const rows = sweep.rows;
   if (rows.length === 0) throw new RangeError("Cannot draw a heatmap of a sweep with no rows");
-  const key = metric ?? sweep.maximize ?? "Sharpe Ratio";
-  const first = rows[0]!;
-  for (
-    const [what, name, record] of [["parameter", x, first.params], ["parameter", y, first.params], [
-      "stat",
-      key,
-      first.stats,
-    ]] as const
-  ) {
-    if (!(name in record)) {
-      throw new RangeError(
-        `No ${what} "${name}" in the sweep's rows; ${what}s: ${Object.keys(record).join(", ")}`,
-      );
-    }
+  const stats = rows[0]!.stats;
+  const maximized = sweep.maximize !== undefined && sweep.maximize in stats
+    ? sweep.maximize
+    : undefined;
+  const scores = metric === undefined && maximized === undefined ? sweep.scores : undefined;
+  const key = metric ?? maximized ?? (scores ? "score" : "Sharpe Ratio");
+  if (!scores && !(key in stats)) {
+    throw new RangeError(
+      `No stat "${key}" in the sweep's rows; stats: ${Object.keys(stats).join(", ")}`,
+    );
   }
-  const xs = sortValues(new Set(rows.map((r) => r.params[x])));
-  const ys = sortValues(new Set(rows.map((r) => r.params[y])));
-  const xi = new Map(xs.map((v, i) => [v, i])), yi = new Map(ys.map((v, i) => [v, i]));
   const agg = options.agg ?? "max";
-  const acc = ys.map(() => xs.map(() => [] as number[]));
-  for (const r of rows) {
-    const v = Number(r.stats[key]);
-    if (Number.isFinite(v)) acc[yi.get(r.params[y])!]![xi.get(r.params[x])!]!.push(v);
-  }
+  const grid = pivotRows(
+    rows,
+    x,
+    y,
+    scores ? (k) => Number(scores[k]) : (k) => Number(rows[k]!.stats[key]),
+    agg,
+  );
   let best: [number, number, number] | undefined;
-  const z = acc.map((row, j) =>
-    row.map((vals, i) => {
-      if (vals.length === 0) return null;
-      const v = agg === "max"
-        ? Math.max(...vals)
-        : agg === "min"
-        ? Math.min(...vals)
-        : vals.reduce((a, b) => a + b, 0) / vals.length;
+  const z = grid.z.map((row, j) =>
+    row.map((v, i) => {
+      if (!Number.isFinite(v)) return null;
       if (!best || v > best[2]) best = [i, j, v];
       return v;
     })
   );
-  const labels = (vs: unknown[]) => vs.map(String);
+  const xs = grid.x.map(String), ys = grid.y.map(String);
   const data = [
     {
       type: "heatmap",
-      x: labels(xs),
-      y: labels(ys),
+      x: xs,
+      y: ys,
       z,
       colorscale: "Viridis",
       colorbar: { title: { text: key } },
@@ -123,8 +112,8 @@ export function sweepHeatmap(
         type: "scatter",
         mode: "markers",
         name: "best",
-        x: [labels(xs)[best[0]]],
-        y: [labels(ys)[best[1]]],
+        x: [xs[best[0]]],
+        y: [ys[best[1]]],
         marker: { symbol: "star", size: 16, color: "#fff", line: { color: "#000", width: 1 } },
         hovertemplate: `best ${key}: ${best[2].toFixed(4)}<extra></extra>`,
         showlegend: false,

@@ -37,9 +37,9 @@ const CSS = `<style>.asxlab-table{border-collapse:collapse;font-size:0.85rem;mar
 /**
  * The default display of a value under a column: dollars (`[$]`, `pnl`, `commission`,
  * `price`, `cash`, `equity`) with thousands separators and cents; percentages (`[%]`)
- * with two decimals; years as they are; other numbers with thousands separators and up to
- * four decimals; NaN as `—`;
- * dates as `YYYY-MM-DD`.
+ * with two decimals; durations (a backtest's `Duration` stats, in calendar days) as
+ * days; years as they are; other numbers with thousands separators and up to four
+ * decimals; NaN as `—`; dates as `YYYY-MM-DD`.
  *
  * @param column The column name (its units decide the format).
  * @param value The value.
@@ -52,6 +52,7 @@ const CSS = `<style>.asxlab-table{border-collapse:collapse;font-size:0.85rem;mar
  * assert.equal(formatValue("Equity Final [$]", 1234567.891), "1,234,567.89");
  * assert.equal(formatValue("Return [%]", 12.3456), "12.35");
  * assert.equal(formatValue("Sharpe Ratio", NaN), "—");
+ * assert.equal(formatValue("Max. Drawdown Duration", 1234), "1,234 days");
  * ```
  */
 export function formatValue(column: string, value: CellValue): string {
@@ -61,6 +62,9 @@ export function formatValue(column: string, value: CellValue): string {
   if (typeof value !== "number") return String(value);
   if (Number.isNaN(value)) return "—";
   if (!Number.isFinite(value)) return value > 0 ? "∞" : "−∞";
+  if (/duration/i.test(column)) {
+    return `${value.toLocaleString(EN_AU, { maximumFractionDigits: 1 })} days`;
+  }
   const money = /\[\$\]|pnl|commission|price|cash|equity|fee/i.test(column);
   if (money || /\[%\]/.test(column)) {
     return value.toLocaleString(EN_AU, { minimumFractionDigits: 2, maximumFractionDigits: 2 });

@@ -25,6 +25,7 @@ import { formatDate, parseDate } from "../core/dates.ts";
 import { ConfigError, FetchError } from "../core/errors.ts";
 import type { OhlcvColumns } from "../core/ohlcv_columns.ts";
 import { validateSymbol } from "../core/symbol.ts";
+import { loadPipelinePackage } from "./_pipeline_packages.ts";
 
 /** Yahoo's chart host, which {@link YahooOptions.baseUrl} replaces. */
 export const YAHOO_CHART_BASE = "https://query2.finance.yahoo.com";
@@ -192,8 +193,8 @@ let client: Promise<ChartClient> | undefined;
 function chartClient(): Promise<ChartClient> {
   client ??= (async () => {
     const [{ default: createYahooFinance }, { default: chart }] = await Promise.all([
-      import("yahoo-finance2/createYahooFinance"),
-      import("yahoo-finance2/modules/chart"),
+      loadPipelinePackage("yahoo-finance2", () => import("yahoo-finance2/createYahooFinance")),
+      loadPipelinePackage("yahoo-finance2", () => import("yahoo-finance2/modules/chart")),
     ]);
     const YahooFinance = createYahooFinance({ modules: { chart } });
     return new YahooFinance({
@@ -495,10 +496,11 @@ export async function fetchDailyBars(
     includePrePost: false,
     return: "object",
   };
+  const client = await chartClient(); // outside the retries: a missing package is no fetch failure
   for (let attempt = 1;; attempt++) {
     let error: YahooError;
     try {
-      const result = await (await chartClient()).chart(symbol, query, {
+      const result = await client.chart(symbol, query, {
         fetch: transport(symbol, options),
       });
       return { ...toDailyBars(symbol, result, start, end), attempts: attempt };

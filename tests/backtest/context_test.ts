@@ -13,10 +13,9 @@ import {
   Strategy,
   type StrategyClass,
 } from "../../src/backtest/mod.ts";
-import { PlainBars } from "../../src/core/plain_bars.ts";
 import { formatDate } from "../../src/core/dates.ts";
 import { macd } from "../../src/indicators/macd.ts";
-import { flat, near, walk } from "./_helpers.ts";
+import { flat, near, universe, walk } from "./_helpers.ts";
 
 Deno.test("onBar: MACD's three lines revealed bar by bar, at() counting back from the bar", () => {
   const bars = walk(120, 4);
@@ -70,25 +69,8 @@ Deno.test("onBar: the bar's date, price, cash, equity and pending orders", () =>
 });
 
 Deno.test("multi-symbol with fillOn close: each symbol's order fills at its own close that day", () => {
-  const a = walk(60, 1, "A"), b = walk(60, 2, "B");
-  const cat = (k: "open" | "high" | "low" | "close" | "volume") => {
-    const out = new Float64Array(120);
-    out.set(a[k]);
-    out.set(b[k], 60);
-    return out;
-  };
-  const dates = new Int32Array(120);
-  dates.set(a.dates);
-  dates.set(b.dates, 60);
-  const bars = new PlainBars({
-    symbol: [["A", 0, 60], ["B", 60, 120]],
-    dates,
-    open: cat("open"),
-    high: cat("high"),
-    low: cat("low"),
-    close: cat("close"),
-    volume: cat("volume"),
-  });
+  const bars = universe(60, { A: 1, B: 2 });
+  const a = bars.of("A"), b = bars.of("B");
   class Twice extends Strategy<Record<string, never>> {
     params = {};
     onBar(ctx: BarContext): void {

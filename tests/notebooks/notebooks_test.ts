@@ -23,9 +23,11 @@ async function deno(args: string[], env: Record<string, string> = {}) {
 
 const paths = notebookPaths();
 Deno.test("notebooks: the research stories are present", () => {
-  assert.deepEqual(paths.map((p) => basename(p)).slice(0, 2), [
+  assert.deepEqual(paths.map((p) => basename(p)).slice(0, 4), [
     "01_lake_tour.ipynb",
     "02_indicators.ipynb",
+    "03_backtest.ipynb",
+    "04_sweep_and_universe.ipynb",
   ]);
 });
 

@@ -21,6 +21,8 @@ import {
   REQUIRE_TOOLCHAIN,
   toolTestName,
 } from "../helpers/toolchain.ts";
+import { externalLoads, figuresOf } from "../helpers/report_html.ts";
+import { runTask } from "../helpers/run_cli.ts";
 
 const chromium = await findChromium();
 
@@ -100,6 +102,58 @@ Deno.test({
       );
     } finally {
       await lake.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** The SVG of one drawn trace: from its group's opening tag to the next trace's. */
+function traceSvg(dom: string, uid: string): string | undefined {
+  const start = dom.indexOf(`<g class="trace scatter trace${uid}"`);
+  if (start < 0) return undefined;
+  const next = dom.indexOf('<g class="trace ', start + 1);
+  return dom.slice(start, next < 0 ? undefined : next);
+}
+
+Deno.test({
+  name: toolTestName(
+    "browser: deno task backtest --out report.html draws every trade on the chart, offline",
+    chromium,
+  ),
+  ignore: !chromium.path && !REQUIRE_TOOLCHAIN,
+  fn: async () => {
+    const bin = assertFound(chromium);
+    const dir = await Deno.makeTempDir({ prefix: "asxlab-report-" });
+    try {
+      // The main job on the shipped sample (CBA.AX against ^AXJO), as the README runs it.
+      const r = await runTask(dir, "backtest", "--commission", "0.001", "--out", "report.html");
+      assert.equal(r.code, 0, r.stderr);
+      const html = await Deno.readTextFile(`${dir}/report.html`);
+      assert.deepEqual(externalLoads(html), []);
+      const [spec] = figuresOf(html);
+      const dom = await dumpDom(bin, `${dir}/report.html`);
+      const figure = /<div id="asxlab-[^"]*" class="asxlab-figure[^>]*>/.exec(dom)?.[0] ?? "";
+      const ms = Number(/data-render-ms="(\d+)"/.exec(figure)?.[1]);
+      assert.ok(Number.isFinite(ms), `the chart did not finish drawing: ${figure}`);
+      // Every entry and exit marker is a drawn point inside the plot, one per trade.
+      let trades = 0;
+      for (const uid of ["winning-entries", "losing-entries", "winning-exits", "losing-exits"]) {
+        const want = spec!.data.find((t) => t.uid === uid)?.x?.length ?? 0;
+        const svg = traceSvg(dom, uid) ?? "";
+        const points = [
+          ...svg.matchAll(/<path class="point" transform="translate\(([^,]+),([^)]+)\)"/g),
+        ];
+        assert.equal(points.length, want, `${uid}: ${points.length} points drawn of ${want}`);
+        for (const [, x, y] of points) {
+          assert.ok(Number(x) >= 0 && Number(y) >= 0, `${uid} at ${x},${y}`);
+        }
+        if (uid.endsWith("entries")) trades += points.length;
+      }
+      assert.ok(trades >= 5, `${trades} trades drawn`);
+      const table = dom.slice(dom.indexOf(`<caption>Trades (${trades})</caption>`));
+      assert.equal((table.match(/<tr>/g) ?? []).length, 1 + trades);
+      console.log(`browser check: the CLI report's chart drew ${trades} trades in ${ms} ms`);
+    } finally {
       await Deno.remove(dir, { recursive: true });
     }
   },
