@@ -47,7 +47,7 @@ export interface PipelineHandler {
  * the deployed bundles and Lambda's heap limits for each size (VmHWM of the
  * process; tests/helpers/node_lambda.ts runs them so):
  * - a bundle imports in 74 MB; opening the lake (duckdb-wasm 1.28) takes the
- *   list step to 135-175 MB (the recorded list of 1,978 companies: 170 MB),
+ *   list step to 135-180 MB (the recorded list of 1,978 companies: 170 MB),
  *   so 256 MB holds it below 80 %.
  * - the fetcher peaked at 195-201 MB on the daily run of 2,200 symbols in
  *   batches of 100 (one day each) and at 201 MB on the tests' two-symbol
