@@ -34,7 +34,7 @@
 import { DataFrame } from "data-forge";
 import { backtest as grademarkBacktest } from "grademark";
 import { fileURLToPath } from "node:url";
-import { readCsvBars } from "../src/core/csv_bars.ts";
+import { readCsvBars } from "../src/core/read_csv_bars.ts";
 import { PlainBars } from "../src/core/plain_bars.ts";
 import {
   Backtest,

@@ -82,6 +82,31 @@ Deno.test("config: the main install holds what src/ imports but the pipeline-onl
   }
 });
 
+Deno.test("config: the CDK app pins the bundler's esbuild exactly as deno.dev.json does", () => {
+  // scripts/bundle.ts runs under both: the tests (deno.dev.json) and `deno task synth`
+  // (pipeline-cdk/deno.json, so that a synth installs the CDK, esbuild and the runtime
+  // packages, not the test and bench ones). One version, so one set of bundle bytes.
+  const cdk = JSON.parse(
+    Deno.readTextFileSync(join(ROOT, "pipeline-cdk/deno.json")),
+  ) as Config;
+  assert.match(dev.imports.esbuild ?? "", /^npm:esbuild@\d+\.\d+\.\d+$/);
+  assert.equal(cdk.imports.esbuild, dev.imports.esbuild);
+  assert.match(cdk.tasks!.bundle!, /--config deno\.json \.\.\/scripts\/bundle_lambdas\.ts /);
+  const locked = (file: string) =>
+    (JSON.parse(Deno.readTextFileSync(join(ROOT, file))) as { specifiers: Record<string, string> })
+      .specifiers[dev.imports.esbuild!];
+  assert.equal(locked("pipeline-cdk/deno.lock"), locked("deno.dev.lock"));
+});
+
+Deno.test("config: the bundler installs from a config that pins every package src/ imports", async () => {
+  // A fresh clone's `deno task synth` resolves the Lambdas' packages from what it installs.
+  const { INSTALL_CONFIG } = await import("../scripts/bundle.ts");
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, INSTALL_CONFIG))) as Config;
+  for (const p of importedPackages("src")) {
+    if (p !== "@duckdb/node-api") assert.ok(p in config.imports, `${INSTALL_CONFIG} pins ${p}`);
+  }
+});
+
 Deno.test("config: the pipeline task runs with deno.pipeline.json", () => {
   // Under deno.json alone (a fresh research install) a pipeline-only import fails with one
   // clear line instead: src/sources/_pipeline_packages.ts, whose example proves it.

@@ -49,7 +49,7 @@ function main(): number {
     context?: Record<string, unknown>;
   };
   const bundles = values.bundles ?? DEFAULT_BUNDLE_DIR;
-  const missing = PIPELINE_HANDLERS.filter((h) => !existsSync(join(bundles, h.id, "index.mjs")));
+  const missing = PIPELINE_HANDLERS.filter((h) => !existsSync(join(bundles, h.entry, "index.mjs")));
   if (missing.length > 0) {
     console.error(
       `error: no Lambda bundle for ${missing.map((h) => h.id).join(", ")} in ${bundles}: ` +
@@ -61,7 +61,7 @@ function main(): number {
   const { app } = buildApp({
     outdir,
     context: { ...cdkJson.context, ...contextArgs(values.context ?? []) },
-    code: (h) => lambda.Code.fromAsset(join(bundles, h.id)),
+    code: (h) => lambda.Code.fromAsset(join(bundles, h.entry)),
     account: process.env.CDK_DEFAULT_ACCOUNT,
   });
   try {

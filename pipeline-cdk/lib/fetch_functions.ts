@@ -31,7 +31,7 @@ export interface FetchFunctionsProps {
   settings: PipelineSettings;
   /** The definition whose Task timeouts bound each function's timeout. */
   definition: AslDefinition;
-  /** Each function's code (the bundle built by `scripts/bundle.ts`). */
+  /** Each function's code (its bundle from `scripts/bundle_lambdas.ts`, by `entry`). */
   code: (handler: PipelineHandler) => lambda.Code;
 }
 

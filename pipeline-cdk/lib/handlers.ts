@@ -1,8 +1,9 @@
 /**
- * The pipeline's three Lambda functions, in one table that the bundling
- * script, the fetch-functions construct, the cost model and the tests all
- * read: which Task state each serves, which `src/pipeline/lambda/` module it
- * runs, its size, and the lake prefixes it may touch.
+ * The pipeline's three Lambda functions, in one table that the app (which
+ * deploys `<bundles>/<entry>/`, as `scripts/bundle_lambdas.ts` writes them),
+ * the fetch-functions construct, the cost model and the tests all read: which
+ * Task state each serves, which `src/pipeline/lambda/` module it runs, its
+ * size, and the lake prefixes it may touch.
  *
  * @module
  */
@@ -31,7 +32,7 @@ export interface PipelineHandler {
   state: "UpdateASXSymbols" | "FetchStockData" | "AggregateResults";
   /** Construct ID (and the stem of the function's name). */
   id: string;
-  /** Module under `src/pipeline/lambda/`, without `.ts`; it exports `handler`. */
+  /** Module under `src/pipeline/lambda/`, without `.ts`; it exports `handler`. Its bundle is `<bundles>/<entry>/`. */
   entry: string;
   /** The definition's resource it fills (`${…FunctionArn}`). */
   resource: keyof StateMachineResources;
@@ -42,18 +43,24 @@ export interface PipelineHandler {
 }
 
 /**
- * The three functions. Memory, from measurements on this machine:
- * - list and fetch steps (a few thousand rows each): under node, importing a
- *   bundle takes the process to 77 MB, and duckdb-wasm 1.28 starting and writing
- *   a Parquet file adds ~70 MB, so 256 MB is the least with a fifth to spare.
- *   The fetcher spends 90 % of its time in the politeness pause, so its memory
- *   is most of the bill (README "What it costs").
+ * The three functions. Memory, from peaks measured here under node 20 with
+ * the deployed bundles and Lambda's heap limits for each size (VmHWM of the
+ * process; tests/helpers/node_lambda.ts runs them so):
+ * - a bundle imports in 74 MB; opening the lake (duckdb-wasm 1.28) takes the
+ *   list step to 135-180 MB (the recorded list of 1,978 companies: 170 MB),
+ *   so 256 MB holds it below 80 %.
+ * - the fetcher peaked at 195-201 MB on the daily run of 2,200 symbols in
+ *   batches of 100 (one day each) and at 201 MB on the tests' two-symbol
+ *   batches: the engine writing a Parquet file, not the rows. 256 MB left it at
+ *   79 %, so 320 MB (63 %). It spends 90 % of its time in the politeness
+ *   pause, so its memory is most of the bill (README "What it costs"). A
+ *   20-year backfill batch of 100 symbols (510 k rows) peaked at 555-630 MB,
+ *   320 of them duckdb-wasm's memory: backfills run from a workstation.
  * - the aggregator: merging a day of 2,200 symbols into a 7-month year file
- *   peaked at 611 MB in Deno (duckdb-wasm 1.32, whose start alone takes the
- *   process to 266 MB) and took 5.1 s; a December merge holds twice the year.
- *   2 GB leaves room for that and buys a whole vCPU.
- * tests/pipeline_cdk checks each function's peak RSS under node stays below
- * 80 % of its memory when it runs the deployed bundles.
+ *   peaked at 356 MB in 3.5 s, into an 11-month one (December) at 496 MB in
+ *   3.3 s. 2 GB leaves room for years with more symbols and buys a whole vCPU.
+ * tests/pipeline_cdk checks each function's peak under node stays below 80 %
+ * of its memory when it runs the deployed bundles.
  */
 export const PIPELINE_HANDLERS: readonly PipelineHandler[] = [
   {
@@ -69,7 +76,7 @@ export const PIPELINE_HANDLERS: readonly PipelineHandler[] = [
     id: "FetchStockData",
     entry: "fetch_stock_data",
     resource: "fetchStockDataFunction",
-    memoryMb: 256,
+    memoryMb: 320,
     lake: { read: ["state/*"], put: ["raw-data/*"], delete: [] },
   },
   {

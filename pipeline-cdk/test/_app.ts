@@ -1,7 +1,7 @@
 /**
  * Test helpers: the app built from `cdk.json`'s context plus overrides, with
- * stand-in function code (the real bundles are tested in bundle_test.ts and
- * under node in tests/pipeline_cdk), templates built once per context.
+ * stand-in function code (the real bundles are tested under node in
+ * tests/pipeline and tests/pipeline_cdk), templates built once per context.
  *
  * @module
  */

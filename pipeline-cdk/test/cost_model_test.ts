@@ -18,14 +18,14 @@ const near = (a: number, b: number, what: string) =>
 Deno.test("cost model: the fetcher's line is the arithmetic it prints", () => {
   const b = dailyBill(DEFAULT_COST_PARAMS);
   const fetch = b.lines.find((l) => l.item === "Lambda FetchStockData")!;
-  // 22 batches × (3 s + 100 × 0.35 s + 99 × 2 s) = 5,192 s a run, at 256 MB, 30.4375 runs.
-  const gbS = 22 * (3 + 35 + 198) * 0.25 * (365.25 / 12);
+  // 22 batches × (3 s + 100 × 0.35 s + 99 × 2 s) = 5,192 s a run, at 320 MB, 30.4375 runs.
+  const gbS = 22 * (3 + 35 + 198) * (320 / 1024) * (365.25 / 12);
   near(fetch.list, gbS * PRICES.lambdaArmGbSecond, "fetch list");
   assert.match(
     fetch.usage,
     /22 batches × \(3\.0 s \+ 100 × 0\.35 s \+ 99 × 2\.00 s pause\) = 5,192 s/,
   );
-  assert.match(fetch.usage, /= 39,508 GB-s$/);
+  assert.match(fetch.usage, /= 49,385 GB-s$/);
 });
 
 Deno.test("cost model: totals add up, by group, and the free tier only ever lowers them", () => {
@@ -34,13 +34,13 @@ Deno.test("cost model: totals add up, by group, and the free tier only ever lowe
     near(b.list, b.run.list + b.observability.list, "groups");
     for (const l of b.lines) assert.ok(l.afterFreeTier <= l.list + 1e-12, l.item);
   }
-  // Lambda's 400,000 free GB-s cover the daily run's ~41,000.
+  // Lambda's 400,000 free GB-s cover the daily run's ~50,000.
   const d = dailyBill(DEFAULT_COST_PARAMS);
   assert.equal(
     d.lines.filter((l) => l.item.startsWith("Lambda")).reduce((s, l) => s + l.afterFreeTier, 0),
     0,
   );
-  assert.ok(FREE_TIER.lambdaGbSeconds > 41_000);
+  assert.ok(FREE_TIER.lambdaGbSeconds > 51_000);
 });
 
 Deno.test("cost model: arm64 is 20 % cheaper than x86 per GB-s; no pause, a much cheaper fetcher", () => {

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import * as cx from "aws-cdk-lib/cx-api";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import { CDK_DIR, DEFAULT_BUNDLE_DIR } from "../lib/paths.ts";
 import { buildApp } from "../lib/pipeline_app.ts";
 import { CDK_JSON_CONTEXT } from "./_app.ts";
 
@@ -81,5 +82,14 @@ Deno.test("cdk.json: carries every feature flag CDK currently recommends, at its
     assert.deepEqual(CDK_JSON_CONTEXT[flag], value, flag);
   }
   const cdkJson = JSON.parse(readFileSync(new URL("../cdk.json", import.meta.url), "utf8"));
-  assert.match(cdkJson.app, /scripts\/bundle\.ts .*&& .*bin\/app\.ts/);
+  // The CDK CLI bundles first, as `deno task synth` does, with the one bundling command.
+  assert.match(cdkJson.app, /^deno task bundle && deno run --allow-all bin\/app\.ts$/);
+  const tasks = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url), "utf8")).tasks;
+  assert.match(tasks.synth, /^deno task bundle && deno run --allow-all bin\/app\.ts$/);
+  assert.ok(
+    tasks.bundle.endsWith(
+      ` ../scripts/bundle_lambdas.ts --out ${relative(CDK_DIR, DEFAULT_BUNDLE_DIR)}`,
+    ),
+    tasks.bundle,
+  );
 });

@@ -19,8 +19,8 @@ async function run(script: string, args: string[]) {
 function stubBundles(): string {
   const dir = Deno.makeTempDirSync({ prefix: "asxlab-stub-bundles-" });
   for (const h of PIPELINE_HANDLERS) {
-    mkdirSync(join(dir, h.id));
-    writeFileSync(join(dir, h.id, "index.mjs"), "export const handler = async () => ({});\n");
+    mkdirSync(join(dir, h.entry));
+    writeFileSync(join(dir, h.entry, "index.mjs"), "export const handler = async () => ({});\n");
   }
   return dir;
 }

@@ -281,28 +281,43 @@ export function parseCsvBars(text: string, options: CsvBarsOptions = {}): PlainB
   });
 }
 
+/** Reads a file's text (e.g. `(p) => readFile(p, "utf8")` from `node:fs/promises`). */
+export type ReadText = (path: string) => Promise<string>;
+
 /**
- * Reads a daily-bars CSV file; see {@link parseCsvBars} for the format.
+ * Reads a daily-bars CSV file with the given reader; see {@link parseCsvBars}
+ * for the format. {@link readCsvBars} reads with `node:fs`; the backtest CLI
+ * passes `Deno.readTextFile`, so its `--csv` start-up loads no `node:` builtin.
+ * Either way the bars are named and the errors worded here.
  *
+ * @param read How to read the file's text.
  * @param path The file.
  * @param options The symbol (default: the file name without extension, upper-cased), and {@link parseCsvBars}'s options.
  * @returns The bars.
- * @throws {ConfigError} When the file cannot be read or parsed.
+ * @throws {ConfigError} When the file cannot be read (the message quotes the path) or parsed.
  *
  * @example
- * ```ts ignore
- * import { readCsvBars } from "./csv_bars.ts";
- * const bars = await readCsvBars("GOOG.csv");
- * console.log(bars.symbols()); // ["GOOG"]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readCsvBarsWith } from "./csv_bars.ts";
+ * const files: Record<string, string> = { "data/bhp.ax.csv": "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,1,1.5,10\n" };
+ * const read = async (path: string) => {
+ *   if (!(path in files)) throw new Error("not found");
+ *   return files[path]!;
+ * };
+ * const bars = await readCsvBarsWith(read, "data/bhp.ax.csv");
+ * assert.deepEqual(bars.symbols(), ["BHP.AX"]);
+ * await assert.rejects(readCsvBarsWith(read, "x.csv"), /Cannot read bars from "x.csv": not found/);
  * ```
  */
-export async function readCsvBars(
+export async function readCsvBarsWith(
+  read: ReadText,
   path: string,
   options: CsvBarsOptions = {},
 ): Promise<PlainBars> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await read(path);
   } catch (err) {
     throw new ConfigError(`Cannot read bars from "${path}": ${(err as Error).message}`, {
       cause: err,

@@ -12,4 +12,5 @@ export * from "./calendar.ts";
 export type { OhlcvColumns } from "./ohlcv_columns.ts";
 export * from "./synthetic.ts";
 export * from "./plain_bars.ts";
-export { type CsvBarsOptions, type CsvDateFormat, parseCsvBars, readCsvBars } from "./csv_bars.ts";
+export { type CsvBarsOptions, type CsvDateFormat, parseCsvBars } from "./csv_bars.ts";
+export { readCsvBars } from "./read_csv_bars.ts";

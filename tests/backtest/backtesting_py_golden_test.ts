@@ -15,7 +15,7 @@
  */
 import { deepStrictEqual as eq, ok } from "node:assert";
 import { fileURLToPath } from "node:url";
-import { readCsvBars } from "../../src/core/csv_bars.ts";
+import { readCsvBars } from "../../src/core/read_csv_bars.ts";
 import {
   type BacktestOptions,
   MovingAverageCrossover,

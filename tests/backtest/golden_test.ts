@@ -15,7 +15,7 @@ import {
   STAT_KEYS,
   type StrategyClass,
 } from "../../src/backtest/mod.ts";
-import { readCsvBars } from "../../src/core/csv_bars.ts";
+import { readCsvBars } from "../../src/core/read_csv_bars.ts";
 import { near } from "./_helpers.ts";
 
 const EXPECTED: Record<string, number | string> = {

@@ -8,7 +8,8 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseCsvBars, readCsvBars } from "../../src/core/csv_bars.ts";
+import { parseCsvBars } from "../../src/core/csv_bars.ts";
+import { readCsvBars } from "../../src/core/read_csv_bars.ts";
 import { parseDate } from "../../src/core/dates.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 

@@ -1,5 +1,6 @@
 import { deepStrictEqual as eq, rejects, throws } from "node:assert";
-import { parseCsvBars, readCsvBars } from "../../src/core/csv_bars.ts";
+import { parseCsvBars } from "../../src/core/csv_bars.ts";
+import { readCsvBars } from "../../src/core/read_csv_bars.ts";
 import { PlainBars } from "../../src/core/plain_bars.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { formatDate } from "../../src/core/dates.ts";

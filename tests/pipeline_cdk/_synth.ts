@@ -11,6 +11,7 @@
  */
 
 import { join } from "node:path";
+import { bundleLambdas } from "../../scripts/bundle_lambdas.ts";
 
 /** The fake account the resolver deploys into. */
 export const ACCOUNT = "123456789012";
@@ -29,7 +30,7 @@ export interface CfnTemplate {
 
 /** What one synth produced. */
 export interface Synthesised {
-  /** The bundles (`<dir>/<FunctionId>/index.mjs`). */
+  /** The bundles (`<dir>/<entry>/index.mjs`). */
   bundleDir: string;
   /** The cloud assembly. */
   outDir: string;
@@ -68,7 +69,7 @@ export function synthesise(): Promise<Synthesised> {
     const dir = await Deno.makeTempDir({ prefix: "asxlab-synth-" });
     const bundleDir = join(dir, "bundles");
     const outDir = join(dir, "cdk.out");
-    await run(["pipeline-cdk/scripts/bundle.ts", "--out", bundleDir]);
+    await bundleLambdas({ outDir: bundleDir });
     await run(["pipeline-cdk/bin/app.ts", "--bundles", bundleDir, "--outdir", outDir]);
     const read = (name: string) =>
       JSON.parse(Deno.readTextFileSync(join(outDir, `${name}.template.json`))) as CfnTemplate;

@@ -9,19 +9,19 @@
  * Two ways to invoke a function: its handler module in this process (the three
  * share one container's dependencies, so the lake is opened once), and its
  * bundle under `node` from a directory holding only the deployed asset, one
- * cold process per invocation, as Lambda runs it. The second needs the lake on
- * `node:` builtins (the lake-engine issue); until then it is skipped, and says why.
+ * cold process per invocation, as Lambda runs it (skipped, loudly, when `node`
+ * is not on PATH).
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { runPipelineLocally } from "../../src/pipeline/local_runner.ts";
 import { closeEngines } from "../../src/lake/open_engine.ts";
 import { startFakeYahoo } from "../fakes/fake_yahoo.ts";
+import { HAS_NODE, invokeUnderNode } from "../helpers/node_lambda.ts";
 import { startS3rver } from "../helpers/s3rver.ts";
 import { assertSeries, curated } from "../pipeline/_helpers.ts";
 import {
@@ -33,7 +33,6 @@ import {
   synthesise,
 } from "./_synth.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const DATE = "2024-08-01";
 const LIST = Deno.readTextFileSync(
   new URL("../fixtures/asx/ASX_Listed_Companies_2024-08-01.csv", import.meta.url),
@@ -278,96 +277,26 @@ Deno.test({
   },
 });
 
-/** Lines of the Lambda code's sources that still use `Deno.*` (which node lacks). */
-function denoUses(): string[] {
-  const out: string[] = [];
-  for (const dir of ["src/core", "src/lake", "src/sources", "src/pipeline"]) {
-    for (const e of Deno.readDirSync(join(ROOT, dir))) {
-      if (!e.isFile || !e.name.endsWith(".ts")) continue;
-      const lines = readFileSync(join(ROOT, dir, e.name), "utf8").split("\n");
-      lines.forEach((line, i) => {
-        const code = line.trim();
-        if (/\bDeno\./.test(code) && !code.startsWith("*") && !code.startsWith("//")) {
-          out.push(`${dir}/${e.name}:${i + 1}`);
-        }
-      });
-    }
-  }
-  return out;
-}
-
-const uses = denoUses();
 const measured: Measured[] = [];
 
-/**
- * Invokes a bundle under node, from a fresh directory holding only the
- * deployed asset, with Lambda's environment (TZ=UTC, /tmp for the cache).
- */
-const underNode = (outDir: string): Invoke => (fn, env, event) => {
-  const home = mkdtempSync(join(tmpdir(), `asxlab-${fn.id}-`));
-  const task = join(home, "task");
-  // The asset exactly as cdk deploy uploads it.
-  cpSync(join(outDir, `asset.${fn.asset.replace(/\.zip$/, "")}`), task, { recursive: true });
-  const script = `
-    const started = performance.now();
-    const { handler } = await import(${JSON.stringify(join(task, "index.mjs"))});
-    let body = "";
-    for await (const chunk of process.stdin) body += chunk;
-    try {
-      const result = await handler(JSON.parse(body));
-      const ms = performance.now() - started;
-      console.log("\\n@@RESULT " + JSON.stringify({ result, ms, maxRss: process.resourceUsage().maxRSS }));
-      process.exit(0);
-    } catch (err) {
-      console.log("\\n@@ERROR " + JSON.stringify({ name: err?.name, message: err?.message, stack: err?.stack }));
-      process.exit(1);
-    }`;
-  return new Promise((resolve, reject) => {
-    const child = spawn("node", ["--input-type=module", "-e", script], {
-      cwd: task,
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        TZ: "UTC",
-        AWS_LAMBDA_FUNCTION_NAME: fn.id,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-        LAMBDA_TASK_ROOT: task,
-        ...env,
-        // Each process is a fresh container: its own /tmp.
-        ASXLAB_CACHE_DIR: join(home, "tmp", "asxlab-s3-cache"),
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", () => {
-      rmSync(home, { recursive: true, force: true });
-      const ok = /@@RESULT (.*)/.exec(out);
-      if (ok) {
-        const r = JSON.parse(ok[1]!);
-        measured.push({ fn: fn.id, ms: r.ms, maxRssMb: r.maxRss / 1024 });
-        resolve(r.result);
-        return;
-      }
-      const bad = /@@ERROR (.*)/.exec(out);
-      const e = bad
-        ? JSON.parse(bad[1]!)
-        : { name: "Error", message: `node exited: ${err || out}` };
-      reject(
-        Object.assign(new Error(`${fn.id}: ${e.message}\n${e.stack ?? ""}\n${err}`), {
-          name: e.name,
-        }),
-      );
-    });
-    child.stdin.end(JSON.stringify(event));
+/** Invokes the deployed asset, exactly as cdk deploy uploads it, under node. */
+const underNode = (outDir: string): Invoke => async (fn, env, event) => {
+  const asset = join(outDir, `asset.${fn.asset.replace(/\.zip$/, "")}`);
+  const run = await invokeUnderNode(asset, {
+    AWS_LAMBDA_FUNCTION_NAME: fn.id,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    ...env,
+  }, event).catch((err: Error) => {
+    throw Object.assign(new Error(`${fn.id}: ${err.message}`), { name: err.name });
   });
+  measured.push({ fn: fn.id, ms: run.ms, maxRssMb: run.peakMb });
+  return run.result;
 };
 
 Deno.test({
   name:
     "deployed pipeline: the same, each bundle under node from a directory holding only its asset",
-  ignore: uses.length > 0,
+  ignore: !HAS_NODE,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -378,6 +307,7 @@ Deno.test({
     const memory = new Map(
       [...deployedFunctions(pipeline).values()].map((f) => [f.id, f.memoryMb]),
     );
+    assert.deepEqual(new Set(measured.map((m) => m.fn)), new Set(memory.keys()));
     for (const m of measured) {
       assert.ok(
         m.maxRssMb < 0.8 * memory.get(m.fn)!,
@@ -391,11 +321,6 @@ Deno.test({
   },
 });
 
-if (uses.length > 0) {
-  console.log(
-    `deployed pipeline under node: skipped until the lake runs on node: builtins (lake-engine issue); ` +
-      `Deno.* still used at ${uses.slice(0, 3).join(", ")}${
-        uses.length > 3 ? ` and ${uses.length - 3} more` : ""
-      }`,
-  );
+if (!HAS_NODE) {
+  console.warn("deployed pipeline: node is not on PATH; the run under node is skipped");
 }
