@@ -11,13 +11,12 @@
  * @module
  */
 
-import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { parseDate } from "../core/dates.ts";
 import { ConfigError } from "../core/errors.ts";
 import { toYahooSymbol } from "../core/symbol.ts";
-import { formatRows, runCli } from "./_cli.ts";
+import { cliPath, formatRows, runCli } from "./_cli.ts";
 import { parseFlags } from "./_flags.ts";
 
 const HELP = `usage: deno task pipeline [options]
@@ -54,11 +53,6 @@ that cannot be reached.`;
 /** The pipeline's default local lake: a working directory of its own, not the shipped sample. */
 const DEFAULT_PIPELINE_LAKE = new URL("../../data-cache/pipeline-lake", import.meta.url);
 
-function userPath(path: string): string {
-  // deno task runs in the project root; INIT_CWD is where the user typed the command.
-  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
-}
-
 function count(name: string, text: string | undefined, min = 0): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -71,7 +65,7 @@ function count(name: string, text: string | undefined, min = 0): number | undefi
 async function readSymbolsFile(path: string): Promise<string[]> {
   let text: string;
   try {
-    text = await Deno.readTextFile(userPath(path));
+    text = await Deno.readTextFile(cliPath(path));
   } catch (err) {
     throw new ConfigError(`Cannot read --symbols-file "${path}": ${(err as Error).message}`);
   }
@@ -138,7 +132,7 @@ async function main(): Promise<number> {
   }
   let lake = values.lake ?? process.env.ASXLAB_LAKE;
   if (lake === undefined || lake === "") lake = fileURLToPath(DEFAULT_PIPELINE_LAKE);
-  else if (!lake.startsWith("s3://") && !lake.startsWith("file:")) lake = userPath(lake);
+  else lake = cliPath(lake); // URIs pass through; a relative path is the user's, not the project's
 
   const { runPipelineLocally } = await import("../pipeline/local_runner.ts");
   const { closeEngines } = await import("../lake/open_engine.ts");
@@ -162,7 +156,7 @@ async function main(): Promise<number> {
         lake,
         ...(engine === undefined ? {} : { engine }),
         ...(values.endpoint === undefined ? {} : { s3Endpoint: values.endpoint }),
-        ...(values["cache-dir"] === undefined ? {} : { cacheDir: userPath(values["cache-dir"]) }),
+        ...(values["cache-dir"] === undefined ? {} : { cacheDir: cliPath(values["cache-dir"]) }),
         ...(values["yahoo-url"] === undefined ? {} : { yahooUrl: values["yahoo-url"] }),
         ...(values["asx-url"] === undefined ? {} : { asxListUrl: values["asx-url"] }),
         ...(values["pause-ms"] === undefined
