@@ -32,10 +32,11 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LocalStore } from "./local_store.ts";
  * const store = new LocalStore(await Deno.makeTempDir());
  * await store.put("symbols/^AXJO.csv", new TextEncoder().encode("symbol\n^AXJO\n"));
- * console.assert((await store.list("symbols/")).length === 1);
+ * assert.equal((await store.list("symbols/")).length, 1);
  * ```
  */
 export class LocalStore implements LakeStore {

@@ -146,9 +146,10 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseS3Uri } from "./s3_store.ts";
  * const loc = parseS3Uri("s3://my-lake/asx/");
- * console.assert(loc.bucket === "my-lake" && loc.prefix === "asx");
+ * assert.deepEqual(loc, { bucket: "my-lake", prefix: "asx" });
  * ```
  */
 export function parseS3Uri(uri: string): S3Location {

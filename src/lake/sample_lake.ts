@@ -70,10 +70,11 @@ export async function buildSampleLake(dataDir: string, lake: Lake): Promise<Samp
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quarantineCsv } from "./sample_lake.ts";
  * const csv = quarantineCsv([{ symbol: "BHP.AX", date: 0, reason: "null prices", source: "s",
  *   open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN, adjusted_close: NaN }]);
- * console.assert(csv.split("\n")[1] === "BHP.AX,1970-01-01,null prices,s,,,,,,");
+ * assert.equal(csv.split("\n")[1], "BHP.AX,1970-01-01,null prices,s,,,,,,");
  * ```
  */
 export function quarantineCsv(rows: readonly QuarantinedRow[]): string {

@@ -70,13 +70,14 @@ export interface RawRows extends BarColumns {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rawTable } from "./schema.ts";
  * const t = rawTable({
  *   symbol: ["BHP.AX"], date: ["2024-08-01"], open: [44], high: [45], low: [43.5],
  *   close: [44.8], volume: [7_100_000], adjusted_close: [44.8],
  *   fetch_timestamp: "2024-08-01T08:00:00.000Z",
  * }, 0);
- * console.assert(t.numRows === 1);
+ * assert.equal(t.numRows, 1);
  * ```
  */
 export function rawTable(rows: RawRows, batchNumber: number): Table {

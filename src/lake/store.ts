@@ -83,9 +83,10 @@ export const MAX_KEY_BYTES = 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateKey } from "./store.ts";
- * console.assert(validateKey("symbols/^AXJO.csv") === "symbols/^AXJO.csv");
- * try { validateKey("../etc/passwd"); } catch (e) { console.assert((e as { code: string }).code === "BadKey"); }
+ * assert.equal(validateKey("symbols/^AXJO.csv"), "symbols/^AXJO.csv");
+ * assert.throws(() => validateKey("../etc/passwd"), (e) => (e as { code: string }).code === "BadKey");
  * ```
  */
 export function validateKey(key: string): string {
@@ -109,9 +110,10 @@ export function validateKey(key: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validatePrefix } from "./store.ts";
- * console.assert(validatePrefix("ohlcv/") === "ohlcv/");
- * console.assert(validatePrefix("") === "");
+ * assert.equal(validatePrefix("ohlcv/"), "ohlcv/");
+ * assert.equal(validatePrefix(""), "");
  * ```
  */
 export function validatePrefix(prefix: string): string {
@@ -159,8 +161,9 @@ function keyProblem(key: string, partialLast: boolean): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareKeys } from "./store.ts";
- * console.assert(["b", "a/x", "a"].sort(compareKeys).join() === "a,a/x,b");
+ * assert.equal(["b", "a/x", "a"].sort(compareKeys).join(), "a,a/x,b");
  * ```
  */
 export function compareKeys(a: string, b: string): number {

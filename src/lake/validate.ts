@@ -107,6 +107,7 @@ const REASON_CODE: Record<QuarantineReason, number> = Object.fromEntries(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateBars } from "./validate.ts";
  * import { parseDate } from "../core/dates.ts";
  * const day = (s: string) => parseDate(s);
@@ -117,8 +118,8 @@ const REASON_CODE: Record<QuarantineReason, number> = Object.fromEntries(
  *   low: Float64Array.of(19.5, 20.5, 20), close: Float64Array.of(20.5, 20.5, 20.8),
  *   volume: Float64Array.of(1e6, 0, 2e6), adjusted_close: Float64Array.of(20.5, 20.5, 20.8),
  * });
- * console.assert(r.kept.date.length === 2);
- * console.assert(r.quarantined.reason[0] === "non-trading day"); // Good Friday
+ * assert.equal(r.kept.date.length, 2);
+ * assert.equal(r.quarantined.reason[0], "non-trading day"); // Good Friday
  * ```
  */
 export function validateBars(
@@ -281,13 +282,14 @@ export function validateBars(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeQuarantined, validateBars } from "./validate.ts";
  * const r = validateBars({
  *   symbol: ["X.AX"], date: Int32Array.of(0), open: Float64Array.of(NaN),
  *   high: Float64Array.of(NaN), low: Float64Array.of(NaN), close: Float64Array.of(NaN),
  *   volume: Float64Array.of(0), adjusted_close: Float64Array.of(NaN),
  * });
- * console.assert(describeQuarantined(r, 0) === "X.AX 1970-01-01: null prices");
+ * assert.equal(describeQuarantined(r, 0), "X.AX 1970-01-01: null prices");
  * ```
  */
 export function describeQuarantined(result: ValidationResult, i: number): string {
