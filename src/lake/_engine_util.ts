@@ -150,6 +150,49 @@ function sqlDay(day: number): string {
 }
 
 /**
+ * What an `EXPLAIN` or `EXPLAIN ANALYZE` statement explains: the text after those
+ * keywords (and any whitespace and comments before and between them), or
+ * `undefined` when `sql` is not an EXPLAIN. Only splits the text: whether the
+ * rest is a statement that may run is DuckDB's parser's call (`checkReadOnly`).
+ * Anything unusual (nested comments, `EXPLAIN (FORMAT …)`) leaves a rest the
+ * parser rejects, so the split errs on the side of refusing.
+ *
+ * @param sql A statement.
+ * @returns The explained statement, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { explainArgument } from "./_engine_util.ts";
+ * assert.equal(explainArgument("/* why *\/ EXPLAIN ANALYZE select 1"), "select 1");
+ * assert.equal(explainArgument("select 1"), undefined);
+ * ```
+ */
+export function explainArgument(sql: string): string | undefined {
+  let rest = skipBlank(sql);
+  const explain = /^explain\b/i.exec(rest);
+  if (!explain) return undefined;
+  rest = skipBlank(rest.slice(explain[0].length));
+  const analyze = /^analyze\b/i.exec(rest);
+  if (analyze) rest = skipBlank(rest.slice(analyze[0].length));
+  return rest;
+}
+
+/** Drops leading whitespace, `-- …` line comments and `/* … *\/` block comments. */
+function skipBlank(text: string): string {
+  for (;;) {
+    const t = text.replace(/^\s+/, "");
+    if (t.startsWith("--")) {
+      const nl = t.indexOf("\n");
+      text = nl < 0 ? "" : t.slice(nl + 1);
+    } else if (t.startsWith("/*")) {
+      const end = t.indexOf("*/");
+      text = end < 0 ? "" : t.slice(end + 2);
+    } else return t;
+  }
+}
+
+/**
  * The message of anything thrown.
  *
  * @param err Anything.

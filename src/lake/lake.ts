@@ -117,9 +117,6 @@ function isCacheCapable(store: Store): store is LakeStore {
   return typeof s.localPathFor === "function" && typeof s.evict === "function";
 }
 
-const READ_ONLY_SQL =
-  /^\s*(select|with|from|describe|summarize|show|explain|pivot|unpivot|values|table)\b/i;
-
 /**
  * A lake of daily OHLCV bars. Create one with {@link openLake}.
  */
@@ -383,12 +380,19 @@ export class Lake {
    * narrows what `ohlcv` holds (dates, symbols, columns) before the query runs:
    * only the year partitions that can match are listed and read.
    *
-   * @param query One SELECT/WITH/DESCRIBE/SUMMARIZE statement.
+   * The statement is checked by DuckDB's own parser: one SELECT (WITH, FROM-first,
+   * VALUES…), DESCRIBE, SUMMARIZE, SHOW, or EXPLAIN [ANALYZE] of one of those. The
+   * engine cannot touch a file outside the lake either: `read_csv`, `glob`,
+   * `read_parquet` of another path, `COPY`, `ATTACH`, `INSTALL`/`LOAD` and `SET`
+   * all fail.
+   *
+   * @param query One read-only statement (a trailing `;` is fine).
    * @param scope What `ohlcv` holds. @default {everything}
    * @returns An apache-arrow Table.
-   * @throws {ConfigError} When the statement is not read-only or is several statements, or the scope is invalid.
+   * @throws {ConfigError} When the statement is not one read-only statement (or not SQL), or the scope is invalid.
    * @throws {LakeError} `NotFound` when the lake does not exist, `Corrupt` when an object is
-   *   unreadable, `OutOfMemory` when the query does not fit the engine's memory.
+   *   unreadable, `OutOfMemory` when the query does not fit the engine's memory,
+   *   `AccessDenied` when it names a file outside the lake.
    *
    * @example
    * ```ts ignore
@@ -399,14 +403,8 @@ export class Lake {
    * ```
    */
   async sql(query: string, scope: SqlScope = {}): Promise<Table> {
-    const trimmed = query.trim().replace(/;\s*$/, "");
-    if (!READ_ONLY_SQL.test(trimmed) || trimmed.includes(";")) {
-      throw new ConfigError(
-        `Only one read-only statement is allowed (SELECT, WITH, DESCRIBE, SUMMARIZE…), got: ${
-          trimmed.slice(0, 60)
-        }`,
-      );
-    }
+    const trimmed = query.trim();
+    await this.engine.checkReadOnly(trimmed);
     const registered: string[] = [];
     const views: string[] = [];
     try {

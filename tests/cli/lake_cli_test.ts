@@ -37,7 +37,7 @@ Deno.test("lake CLI: bad input is one line on stderr and exit code 2", async () 
     [["query", "delete from ohlcv"], /^error: Only one read-only statement is allowed/],
     [
       ["query", "select 1 first"],
-      /^error: SQL failed: Parser Error: syntax error at or near "first"/,
+      /^error: Cannot parse the SQL: Parser Error: syntax error at or near "first"/,
     ],
     [["cache", "purge"], /^error: Unknown cache command "purge"/],
     [["--lake", "ftp://x/y", "info"], /^error: .*"ftp:\/\/x\/y"/],
