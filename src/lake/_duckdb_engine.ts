@@ -8,7 +8,7 @@
  * @module
  */
 
-import { copyFile, link, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, link, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Table } from "apache-arrow";
@@ -283,7 +283,7 @@ export abstract class DuckDBEngine implements Engine {
       for (const source of sources) {
         const path = join(dir, `p${this.#seq++}.parquet`);
         try {
-          await link(source.path, path);
+          await linkRetrying(source.path, path);
         } catch (err) {
           if (fsCode(err) === "ENOENT") throw missing(source, err);
           try {
@@ -504,6 +504,22 @@ export abstract class DuckDBEngine implements Engine {
       });
     }
     return new LakeError(`SQL failed: ${text}\n  in: ${sqlSnippet(sql)}`, { cause: err });
+  }
+}
+
+/**
+ * `link`, retried while the source exists: Linux fails a link with ENOENT when a
+ * rename replaces the source between the link's lookup and its commit (the old
+ * inode has just lost its last name), which is exactly what a writer does.
+ */
+async function linkRetrying(from: string, to: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await link(from, to);
+    } catch (err) {
+      if (fsCode(err) !== "ENOENT" || attempt >= 5) throw err;
+      await stat(from); // gone for good: ENOENT from here
+    }
   }
 }
 
