@@ -34,6 +34,7 @@ import {
   type ParquetSource,
 } from "./engine.ts";
 import { curatedYear, PREFIX, RAW_BATCH_KEY, rawBatchKey, yearPrefix } from "./keys.ts";
+import { type LockOptions, WriteLock } from "./lock.ts";
 import { openEngine } from "./open_engine.ts";
 import { openStore } from "./open_store.ts";
 import { BAR_COLUMNS, checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
@@ -56,6 +57,8 @@ export interface OpenLakeOptions {
   credentials?: S3Credentials;
   /** S3 connect and idle timeouts and attempts. @default {5 s, 15 s, 3, or the environment; see S3Timeouts} */
   timeouts?: S3Timeouts;
+  /** The write lock's wait and stale timeouts. @default {60 s, 15 min, or the environment; see LockOptions} */
+  lock?: LockOptions;
   /**
    * Rows per row group in curated files: small enough that row-group statistics
    * prune a symbol's load to a group or two per year (the seed's 4,096; the bench's
@@ -128,6 +131,9 @@ export class Lake {
   /** The query engine. */
   readonly engine: Engine;
   readonly #rowGroupSize: number;
+  readonly #lockOptions: LockOptions;
+  /** The write lock while this Lake holds it, shared by every write it runs meanwhile. */
+  #lock: { held: Promise<WriteLock>; users: number } | undefined;
   #seq = 0;
   /** A temporary directory for copies of objects from stores that have no local file. */
   #tempDir: Promise<string> | undefined;
@@ -136,12 +142,88 @@ export class Lake {
    * @param store The object store.
    * @param engine The query engine.
    * @param rowGroupSize Rows per row group in curated files.
+   * @param options The write lock's timeouts.
    */
-  constructor(store: Store, engine: Engine, rowGroupSize = DEFAULT_ROW_GROUP_SIZE) {
+  constructor(
+    store: Store,
+    engine: Engine,
+    rowGroupSize = DEFAULT_ROW_GROUP_SIZE,
+    options: { lock?: LockOptions } = {},
+  ) {
     this.uri = store.uri;
     this.store = store;
     this.engine = engine;
     this.#rowGroupSize = rowGroupSize;
+    this.#lockOptions = options.lock ?? {};
+  }
+
+  /**
+   * Runs `work` holding the lake's write lock (`_lock` at the lake's root): one
+   * writer at a time, across processes and hosts. Merges and table writes take
+   * it themselves; a caller whose several writes belong together (the pipeline's
+   * aggregation: quarantine, merge, events, watermarks, run summary) holds it
+   * around all of them. Calls on this Lake made while it holds the lock share it.
+   *
+   * If another writer holds the lock, this waits (up to `lock.waitMs`) and then
+   * fails naming that writer; a lock whose holder is gone is taken over (see
+   * `lock.ts`).
+   *
+   * @param work The writes.
+   * @param purpose What they do, shown to writers who have to wait. @default {"write"}
+   * @returns What `work` returns.
+   * @throws {LakeError} `Locked` when the lock stays taken, or was lost during `work`.
+   *
+   * @example
+   * ```ts ignore
+   * await lake.withWriteLock(async () => {
+   *   await lake.mergeDailyBatches("2024-08-01");
+   *   await lake.writeTable("state/watermarks.parquet", table);
+   * }, "daily run 2024-08-01");
+   * ```
+   */
+  async withWriteLock<T>(work: () => Promise<T>, purpose = "write"): Promise<T> {
+    let entry = this.#lock;
+    if (entry === undefined) {
+      entry = { held: WriteLock.acquire(this.#lockStore(), purpose, this.#lockOptions), users: 0 };
+      this.#lock = entry;
+    }
+    entry.users++;
+    let lock: WriteLock;
+    try {
+      lock = await entry.held;
+    } catch (err) {
+      if (--entry.users === 0 && this.#lock === entry) this.#lock = undefined;
+      throw err;
+    }
+    let failed = false;
+    try {
+      return await work();
+    } catch (err) {
+      failed = true;
+      throw err;
+    } finally {
+      if (--entry.users === 0) {
+        if (this.#lock === entry) this.#lock = undefined;
+        // A write that failed keeps its own error; a lost lock on release is reported otherwise.
+        await lock.release().catch((err) => {
+          if (!failed) throw err;
+        });
+      }
+    }
+  }
+
+  /** Throws `Locked` unless this Lake still holds the write lock (call it before each commit). */
+  async #stillLocked(): Promise<void> {
+    if (this.#lock === undefined) {
+      throw new LakeError("Internal error: a write ran without the lock");
+    }
+    await (await this.#lock.held).check();
+  }
+
+  /** Where the lock lives: the store itself, never a cache in front of it. */
+  #lockStore(): Store {
+    const inner = (this.store as { inner?: Store }).inner;
+    return isCacheCapable(this.store) && inner !== undefined ? inner : this.store;
   }
 
   /** A local path for an object: the LocalStore file, the cache file, or a temp copy. */
@@ -477,6 +559,10 @@ export class Lake {
    */
   async mergeDailyBatches(date: string, options: MergeOptions = {}): Promise<MergeReport> {
     rawBatchKey(date, 0); // validates the date
+    return await this.withWriteLock(() => this.#merge(date, options), `merge ${date}`);
+  }
+
+  async #merge(date: string, options: MergeOptions): Promise<MergeReport> {
     const batches = (await this.store.list(`${PREFIX.raw}${date}-batch-`))
       .filter((o) => RAW_BATCH_KEY.exec(o.key)?.[1] === date);
     if (batches.length === 0) {
@@ -568,6 +654,7 @@ export class Lake {
       this.engine.queryToParquet(sql, { rowGroupSize: this.#rowGroupSize })
     );
     const key = `${yearPrefix(year)}part-0.parquet`;
+    await this.#stillLocked();
     await this.store.put(key, bytes);
     for (const old of existing) if (old.key !== key) await this.store.delete(old.key);
     return { key, rows: Number(counted.get(0)!.n) };
@@ -614,13 +701,17 @@ export class Lake {
         `Cannot write "${key}" as a plain table: curated and raw data go through mergeDailyBatches and writeRawBatch`,
       );
     }
-    const name = `w_${++this.#seq}`;
-    await this.engine.registerArrow(name, table);
-    try {
-      return await this.store.put(key, await this.engine.queryToParquet(`SELECT * FROM ${name}`));
-    } finally {
-      await this.engine.drop(name);
-    }
+    return await this.withWriteLock(async () => {
+      const name = `w_${++this.#seq}`;
+      await this.engine.registerArrow(name, table);
+      try {
+        const bytes = await this.engine.queryToParquet(`SELECT * FROM ${name}`);
+        await this.#stillLocked();
+        return await this.store.put(key, bytes);
+      } finally {
+        await this.engine.drop(name);
+      }
+    }, `write ${key}`);
   }
 
   /**
@@ -635,6 +726,13 @@ export class Lake {
    * @throws {LakeError} code `Schema` when a (symbol, date) appears twice.
    */
   async replaceCurated(rows: RawRows, batchNumber = 0): Promise<{ key: string; rows: number }[]> {
+    return await this.withWriteLock(() => this.#replaceCurated(rows, batchNumber), "replace");
+  }
+
+  async #replaceCurated(
+    rows: RawRows,
+    batchNumber: number,
+  ): Promise<{ key: string; rows: number }[]> {
     const name = `c_${++this.#seq}`;
     await this.engine.registerArrow(name, rawTable(rows, batchNumber));
     try {
@@ -765,5 +863,5 @@ export async function openLake(uri?: string, options: OpenLakeOptions = {}): Pro
     timeouts: options.timeouts,
   });
   const engine = await openEngine(options.engine);
-  return new Lake(store, engine, options.rowGroupSize);
+  return new Lake(store, engine, options.rowGroupSize, { lock: options.lock });
 }

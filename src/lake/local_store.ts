@@ -8,7 +8,15 @@
 import { open, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LakeError } from "../core/errors.ts";
-import { fsCode, isTempName, removeEmptyParents, walkFiles, writeFileAtomic } from "./_fs.ts";
+import {
+  fsCode,
+  isTempName,
+  removeEmptyParents,
+  walkFiles,
+  withFileGuard,
+  writeFileAtomic,
+  writeFileExclusive,
+} from "./_fs.ts";
 import {
   compareKeys,
   type LakeStore,
@@ -24,6 +32,9 @@ import {
  *
  * - `put` is atomic: a temp file (`.<name>.<random>.tmp`) in the same
  *   directory, flushed, then renamed over the target. Listings skip temp files.
+ * - `putIfAbsent` links a complete temp file into place (fails if the name is
+ *   taken); `putIfMatch`/`deleteIfMatch` compare and swap under a guard file
+ *   `.<name>.cas`, so two processes cannot interleave them.
  * - ETags are `<inode>-<mtime ms>-<size>` in hex: cheap to list, and every
  *   overwrite changes the inode (the rename installs a new file), so the tag
  *   changes even when size and millisecond mtime do not.
@@ -67,7 +78,7 @@ export class LocalStore implements LakeStore {
       throw new LakeError(
         `Invalid object key ${
           JSON.stringify(key)
-        }: names like ".<name>.<10 hex>.tmp" are reserved for the local store's temp files`,
+        }: names like ".<name>.<10 hex>.tmp" and ".<name>.cas" are reserved for the local store's temp files`,
         { key, code: "BadKey" },
       );
     }
@@ -190,6 +201,69 @@ export class LocalStore implements LakeStore {
       });
     }
     return info;
+  }
+
+  /**
+   * Writes the object only if the key is free: a complete temp file linked into place.
+   *
+   * @param key An object key.
+   * @param body The bytes.
+   * @returns The new object's info, or `undefined` when an object has the key.
+   * @throws {LakeError} Code `BadKey` for an invalid key; `Other` on file-system errors.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const v = await writeFileExclusive(path, body);
+      return v && { key, size: Number(v.size), etag: etagOf(v.ino, v.mtimeMs, v.size) };
+    } catch (err) {
+      throw this.#error("put", key, err);
+    }
+  }
+
+  /**
+   * Replaces the object only if its ETag is still `etag` (compare and swap under a guard file).
+   *
+   * @param key An object key.
+   * @param body The bytes.
+   * @param etag The ETag the object must have.
+   * @returns The new object's info, or `undefined` when it changed or is gone.
+   * @throws {LakeError} Code `BadKey` for an invalid key; `Other` on file-system errors.
+   */
+  async putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(key);
+    try {
+      return await withFileGuard(path, async () => {
+        if ((await this.#stat(key, "put"))?.etag !== etag) return undefined;
+        await writeFileAtomic(path, body);
+        return await this.#stat(key, "put");
+      });
+    } catch (err) {
+      if (err instanceof LakeError) throw err;
+      throw this.#error("put", key, err);
+    }
+  }
+
+  /**
+   * Deletes the object only if its ETag is still `etag`.
+   *
+   * @param key An object key.
+   * @param etag The ETag the object must have.
+   * @returns Whether it was deleted.
+   * @throws {LakeError} Code `BadKey` for an invalid key; `Other` on file-system errors.
+   */
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    const path = this.pathOf(key);
+    try {
+      return await withFileGuard(path, async () => {
+        if ((await this.#stat(key, "delete"))?.etag !== etag) return false;
+        await rm(path, { force: true });
+        return true;
+      });
+    } catch (err) {
+      if (err instanceof LakeError) throw err;
+      throw this.#error("delete", key, err);
+    }
   }
 
   /**

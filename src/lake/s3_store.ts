@@ -432,6 +432,78 @@ export class S3Store implements Store {
   }
 
   /**
+   * Writes the object only if the key is free (`If-None-Match: *`).
+   *
+   * @param key A store key.
+   * @param body The bytes.
+   * @returns The new object's info, or `undefined` when an object has the key (412), or a
+   *   concurrent conditional write won (409).
+   * @throws {LakeError} As {@link put}.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined> {
+    return await this.#putConditional(key, body, { IfNoneMatch: "*" });
+  }
+
+  /**
+   * Replaces the object only if its ETag is still `etag` (`If-Match`).
+   *
+   * @param key A store key.
+   * @param body The bytes.
+   * @param etag The ETag the object must have.
+   * @returns The new object's info, or `undefined` when it changed or is gone.
+   * @throws {LakeError} As {@link put}.
+   */
+  async putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined> {
+    return await this.#putConditional(key, body, { IfMatch: `"${etag}"` });
+  }
+
+  async #putConditional(
+    key: string,
+    body: Uint8Array,
+    condition: { IfNoneMatch: string } | { IfMatch: string },
+  ): Promise<ObjectInfo | undefined> {
+    const s3Key = this.s3Key(key);
+    try {
+      const res = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: s3Key,
+          Body: body,
+          ContentLength: body.length,
+          ...condition,
+        }),
+      );
+      return { key, size: body.length, etag: unquote(res.ETag) };
+    } catch (err) {
+      if (conditionFailed(err)) return undefined;
+      throw this.#error("put", s3Key, err, key);
+    }
+  }
+
+  /**
+   * Deletes the object only if its ETag is still `etag` (`If-Match`).
+   *
+   * @param key A store key.
+   * @param etag The ETag the object must have.
+   * @returns Whether it was deleted (`false` when it changed or is gone).
+   * @throws {LakeError} `NoSuchBucket`, `AccessDenied`, `BadKey`, `Other`.
+   */
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    const s3Key = this.s3Key(key);
+    try {
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: s3Key, IfMatch: `"${etag}"` }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      const mapped = this.#error("delete", s3Key, err, key);
+      if (mapped.code === "NotFound") return false;
+      throw mapped;
+    }
+  }
+
+  /**
    * Deletes the object; an absent key is not an error.
    *
    * @param key A store key.
@@ -503,6 +575,14 @@ export class S3Store implements Store {
     const region = this.endpoint === undefined ? ` (region ${this.region})` : ` (${this.endpoint})`;
     return new LakeError(`Cannot ${what}${region}: ${reason}`, { key, code, cause: err });
   }
+}
+
+/** S3's answers to a conditional request that did not apply: 412, or 409 (a concurrent one won). */
+function conditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return status === 412 || status === 409 || e?.name === "PreconditionFailed" ||
+    e?.name === "ConditionalRequestConflict";
 }
 
 function seconds(ms: number): string {

@@ -33,6 +33,18 @@ export interface Store {
   /** Deletes the object; deleting an absent key is not an error. */
   delete(key: string): Promise<void>;
   /**
+   * Writes the object only if no object has the key, atomically (S3: `If-None-Match: *`).
+   * Returns the new object's info, or `undefined` when the key is taken.
+   */
+  putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined>;
+  /**
+   * Replaces the object only if its ETag is still `etag` (S3: `If-Match`).
+   * Returns the new object's info, or `undefined` when it changed or is gone.
+   */
+  putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined>;
+  /** Deletes the object only if its ETag is still `etag` (S3: `If-Match`); whether it did. */
+  deleteIfMatch(key: string, etag: string): Promise<boolean>;
+  /**
    * Whether the store's root exists (a local directory, an S3 bucket): a store whose
    * root is missing reads as empty, so readers ask this to tell "no lake here" from
    * "an empty lake". Writing creates the root. Stores that cannot tell omit it.

@@ -16,6 +16,13 @@
  *   with the chunk framing; clients must use `WHEN_REQUIRED` (S3Store does).
  * - s3rver does not verify SigV4 signatures, only the access key id: a wrong
  *   access key id gets 403 `InvalidAccessKeyId`, a wrong secret is accepted.
+ * - s3rver 3.7.1 ignores `If-None-Match` and `If-Match` on PUT and DELETE (S3 added
+ *   conditional writes in 2024; s3rver predates them), so a lake's write lock would
+ *   never see another holder. {@link conditionalWrites} implements S3's semantics
+ *   in front of it: `If-None-Match: *` fails with 412 when the key exists,
+ *   `If-Match: "etag"` with 412 when the object is gone or has another ETag; each
+ *   key's conditional requests are serialised, so check-then-write is atomic as it
+ *   is on S3. It is a test shim, named as such; the real S3 API is what S3Store calls.
  * - Deno's `node:crypto` has no single DES (`createCipheriv("des")` throws
  *   "Unknown cipher"), which s3rver uses for ListObjectsV2 continuation tokens:
  *   every truncated listing (pagination) failed with 500 InternalError.
@@ -129,6 +136,7 @@ export interface StartS3rverOptions {
 interface KoaContext {
   method: string;
   path: string;
+  headers: Record<string, string | undefined>;
   body: unknown;
   respond: boolean;
   status: number;
@@ -141,6 +149,59 @@ interface KoaContext {
   response: { get(name: string): string };
 }
 type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+
+/** The part of s3rver's store the conditional shim reads. */
+interface MetadataStore {
+  getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
+}
+
+/**
+ * S3's conditional writes (`If-None-Match: *`, `If-Match`) on PUT and DELETE of
+ * an object, which s3rver 3.7.1 ignores: answers 412 PreconditionFailed when the
+ * condition does not hold, and serialises each key's conditional requests so the
+ * check and the write are one step.
+ *
+ * @param store s3rver's store (`server.store`), asked for the current ETag.
+ * @returns A Koa middleware.
+ */
+export function conditionalWrites(store: MetadataStore): Middleware {
+  const busy = new Map<string, Promise<void>>();
+  return async (ctx, next) => {
+    const noneMatch = ctx.headers["if-none-match"];
+    const match = ctx.headers["if-match"];
+    const m = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    if (
+      (ctx.method !== "PUT" && ctx.method !== "DELETE") || m === null ||
+      (noneMatch === undefined && match === undefined) || ctx.headers["x-amz-copy-source"]
+    ) return await next();
+    const [bucket, key] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+    const id = `${bucket}/${key}`;
+    while (busy.has(id)) await busy.get(id);
+    let done = () => {};
+    busy.set(id, new Promise<void>((r) => (done = r)));
+    try {
+      const current = await store.getMetadata(bucket, key).then(
+        (meta) => JSON.parse(meta.etag) as string,
+        () => undefined,
+      );
+      const unquoted = match?.replace(/^"(.*)"$/, "$1");
+      const fails = (noneMatch === "*" && current !== undefined) ||
+        (match !== undefined && (current === undefined || (match !== "*" && unquoted !== current)));
+      if (!fails) return await next();
+      ctx.respond = false;
+      const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>` +
+        `<Message>At least one of the pre-conditions you specified did not hold</Message></Error>`;
+      ctx.res.writeHead(412, {
+        "content-type": "application/xml",
+        "content-length": String(new TextEncoder().encode(xml).length),
+      });
+      ctx.res.end(xml);
+    } finally {
+      busy.delete(id);
+      done();
+    }
+  };
+}
 
 /**
  * Starts s3rver on 127.0.0.1 (random port) in a fresh temp directory.
@@ -221,7 +282,8 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       ctx.res.destroy();
     }
   };
-  (server as unknown as { middleware: Middleware[] }).middleware.unshift(counter);
+  const app = server as unknown as { middleware: Middleware[]; store: MetadataStore };
+  app.middleware.unshift(counter, conditionalWrites(app.store));
 
   let address: { port: number };
   try {
