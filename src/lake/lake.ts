@@ -23,7 +23,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bars } from "../core/bars.ts";
-import { type DateRange, resolveRange, yearOf } from "../core/dates.ts";
+import { type DateRange, formatDate, resolveRange, yearOf } from "../core/dates.ts";
 import { ConfigError, LakeError } from "../core/errors.ts";
 import { validateSymbol } from "../core/symbol.ts";
 import {
@@ -33,11 +33,29 @@ import {
   type ParquetFilter,
   type ParquetSource,
 } from "./engine.ts";
-import { curatedYear, PREFIX, RAW_BATCH_KEY, rawBatchKey, yearPrefix } from "./keys.ts";
+import {
+  curatedYear,
+  PREFIX,
+  quarantineKey,
+  RAW_BATCH_KEY,
+  rawBatchKey,
+  yearPrefix,
+} from "./keys.ts";
 import { type LockOptions, WriteLock } from "./lock.ts";
 import { openEngine } from "./open_engine.ts";
 import { openStore } from "./open_store.ts";
-import { BAR_COLUMNS, checkSchema, LAKE_COLUMNS, type RawRows, rawTable } from "./schema.ts";
+import {
+  BAR_COLUMNS,
+  checkSchema,
+  FRESHEST_FIRST,
+  LAKE_COLUMNS,
+  lakeRowsFromRaw,
+  lakeRowsOf,
+  lakeTable,
+  type RawRows,
+  rawTable,
+} from "./schema.ts";
+import { checkLakeRows, type QuarantineReason } from "./validate.ts";
 import type { S3Credentials, S3Timeouts } from "./s3_store.ts";
 import type { LakeStore, ObjectInfo, Store } from "./store.ts";
 
@@ -86,6 +104,37 @@ export interface MergeReport {
   excluded: number;
   /** Curated partitions written, with their row counts after deduplication. */
   partitions: { key: string; rows: number }[];
+  /**
+   * Raw rows that failed the lake's validation (after exclusions), filed in
+   * `quarantine/DATE/merge.parquet` with the reason; `null` when every row passed.
+   */
+  quarantine: Quarantined | null;
+  /**
+   * Rows that lost deduplication to a row of the same (symbol, date) with the same
+   * fetch time but different values (resolved by the later batch, then the later
+   * arrival: a raw row over a curated one, a later row of a batch over an earlier one).
+   */
+  ties: number;
+}
+
+/** Rows the lake's door turned away, and where they are. */
+export interface Quarantined {
+  /** The quarantine file, e.g. `quarantine/2024-08-01/merge.parquet`. */
+  key: string;
+  /** How many rows. */
+  rows: number;
+  /** Rows per reason (see `QUARANTINE_REASONS`). */
+  counts: Partial<Record<QuarantineReason, number>>;
+}
+
+/** What {@link Lake.writeRawBatch} wrote. */
+export interface RawBatchReport {
+  /** The raw batch's key, e.g. `raw-data/2024-08-01-batch-3.parquet`. */
+  key: string;
+  /** Rows written to it (those that passed the lake's validation). */
+  rows: number;
+  /** Rows filed in `quarantine/DATE/batch-N.parquet` instead; `null` when none. */
+  quarantine: Quarantined | null;
 }
 
 /** Options of {@link Lake.mergeDailyBatches}. */
@@ -519,42 +568,74 @@ export class Lake {
   }
 
   /**
-   * Writes one fetch batch to `raw-data/DATE-batch-N.parquet` with the exact seed schema.
+   * Writes one fetch batch to `raw-data/DATE-batch-N.parquet` with the exact seed
+   * schema, after the lake's validation: each row is checked (a Yahoo-style symbol,
+   * a real trading day in 1900..tomorrow, finite positive prices with low ≤
+   * open, close ≤ high, a whole volume ≥ 0, an ISO 8601 UTC fetch time); rows that
+   * fail are filed in `quarantine/DATE/batch-N.parquet` with the reason instead.
+   * The file is written atomically, with no lock: each batch has its own key, and
+   * the day's fetch batches run in parallel.
    *
    * @param date Run date `YYYY-MM-DD`.
    * @param batchNumber The batch's number.
    * @param rows The bars fetched.
-   * @returns The key written.
-   * @throws {ConfigError} On an invalid date or symbol.
-   * @throws {RangeError} On ragged columns or a fractional volume.
+   * @returns The key written, its rows, and what was quarantined.
+   * @throws {ConfigError} On an invalid run date.
+   * @throws {RangeError} On ragged columns or a negative batch number.
    */
-  async writeRawBatch(date: string, batchNumber: number, rows: RawRows): Promise<string> {
+  async writeRawBatch(date: string, batchNumber: number, rows: RawRows): Promise<RawBatchReport> {
     const key = rawBatchKey(date, batchNumber);
-    const table = rawTable(rows, batchNumber);
+    const lakeRows = lakeRowsFromRaw(rows, batchNumber);
+    const check = checkLakeRows(lakeRows);
     const name = `w_${++this.#seq}`;
-    await this.engine.registerArrow(name, table);
+    await this.engine.registerArrow(name, lakeTable(lakeRows, check.reason));
+    const qKey = quarantineKey(date, `batch-${batchNumber}.parquet`);
     try {
       const bytes = await this.engine.queryToParquet(
-        `SELECT ${LAKE_COLUMNS.join(", ")} FROM ${name}`,
+        `SELECT ${LAKE_COLUMNS.join(", ")} FROM ${name} WHERE _reason IS NULL ORDER BY _seq`,
       );
       await this.store.put(key, bytes);
+      if (check.failed === 0) {
+        await this.store.delete(qKey); // an earlier attempt's, if any
+        return { key, rows: lakeRows.symbol.length, quarantine: null };
+      }
+      await this.store.put(
+        qKey,
+        await this.engine.queryToParquet(
+          `SELECT ${LAKE_COLUMNS.join(", ")}, _reason AS reason FROM ${name} ` +
+            `WHERE _reason IS NOT NULL ORDER BY _seq`,
+        ),
+      );
     } finally {
       await this.engine.drop(name);
     }
-    return key;
+    return {
+      key,
+      rows: lakeRows.symbol.length - check.failed,
+      quarantine: { key: qKey, rows: check.failed, counts: check.counts },
+    };
   }
 
   /**
-   * Merges a day's raw batches into the curated partitions `ohlcv/year=YYYY/`:
-   * for one (symbol, date) the row with the latest `fetch_timestamp` wins (then
-   * the higher batch number), output sorted by symbol, date. Running it twice
-   * changes nothing. Each touched year is rewritten as one object; older parts of
-   * that year are deleted only after the new one is stored.
+   * Merges a day's raw batches into the curated partitions `ohlcv/year=YYYY/`,
+   * holding the lake's write lock.
+   *
+   * Every raw file must have the exact lake schema (else nothing is written), and
+   * every row passes the lake's validation (as in {@link writeRawBatch}); rows that
+   * fail are filed in `quarantine/DATE/merge.parquet` with the reason, and counted
+   * in the report. Of the rows of one (symbol, date), old and new, the freshest
+   * wins: the latest `fetch_timestamp` (compared as instants), then the higher
+   * `batch_number`, then the later arrival (a raw row over the curated one, a later
+   * row of a batch over an earlier one); ties between differing rows are counted.
+   * Output is sorted by symbol, date. Running it twice changes nothing. Each
+   * touched year is replaced as one file.
    *
    * @param date Run date `YYYY-MM-DD`.
    * @param options `exclude`: (symbol, date) pairs of raw rows to leave out.
-   * @returns What was merged.
-   * @throws {LakeError} code `NotFound` when the day has no raw batches; `Corrupt`/`Schema` when one is unreadable (nothing is written then).
+   * @returns What was merged and quarantined.
+   * @throws {LakeError} code `NotFound` when the day has no raw batches; `Corrupt`/`Schema`
+   *   when one is unreadable or has another schema (nothing is written then); `Locked`
+   *   when another writer holds the lake.
    * @throws {RangeError} When the exclusion's columns differ in length.
    */
   async mergeDailyBatches(date: string, options: MergeOptions = {}): Promise<MergeReport> {
@@ -573,22 +654,27 @@ export class Lake {
     }
     const temps: string[] = [];
     try {
-      // Check every batch's schema before anything is written.
+      // Every batch's schema is checked, and its rows, before anything is written.
       const parts: string[] = [];
+      let seq = 0;
       for (const batch of batches) {
-        const name = await this.#register([batch]);
-        temps.push(name);
-        checkSchema(await this.engine.query(`SELECT * FROM ${name} LIMIT 0`), batch.key);
-        parts.push(`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${name}`);
+        const view = await this.#register([batch]);
+        temps.push(view);
+        checkSchema(await this.engine.query(`SELECT * FROM ${view} LIMIT 0`), batch.key);
+        const table = await this.#evictOnError(() =>
+          this.engine.query(`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${view}`)
+        );
+        const rows = lakeRowsOf(table);
+        const checked = `b_${++this.#seq}`;
+        await this.engine.registerArrow(checked, lakeTable(rows, checkLakeRows(rows).reason, seq));
+        temps.push(checked);
+        seq += table.numRows;
+        parts.push(`SELECT * FROM ${checked}`);
       }
       const raw = `r_${++this.#seq}`;
-      await this.#evictOnError(() =>
-        this.engine.query(`CREATE TABLE ${raw} AS ${parts.join(" UNION ALL ")}`)
-      );
+      await this.engine.query(`CREATE TABLE ${raw} AS ${parts.join(" UNION ALL ")}`);
       temps.push(raw);
-      const total = async () =>
-        Number((await this.engine.query(`SELECT count(*)::DOUBLE AS n FROM ${raw}`)).get(0)!.n);
-      const rawRows = await total();
+      const rawRows = seq;
       let excluded = 0;
       const exclude = options.exclude;
       if (exclude !== undefined && exclude.symbol.length > 0) {
@@ -603,39 +689,100 @@ export class Lake {
         await this.engine.query(
           `DELETE FROM ${raw} WHERE EXISTS (SELECT 1 FROM ${x} WHERE ${x}.symbol = ${raw}.symbol AND ${x}.date = ${raw}.date)`,
         );
-        excluded = rawRows - await total();
+        excluded = rawRows - Number(
+          (await this.engine.query(`SELECT count(*)::DOUBLE AS n FROM ${raw}`)).get(0)!.n,
+        );
       }
+      const quarantine = await this.#quarantine(raw, quarantineKey(date, "merge.parquet"));
       const years = (await this.engine.query(
-        `SELECT DISTINCT year(date)::INTEGER AS y FROM ${raw} ORDER BY 1`,
+        `SELECT DISTINCT year(date)::INTEGER AS y FROM ${raw} WHERE _reason IS NULL ORDER BY 1`,
       )).getChild("y")!.toArray() as Int32Array;
       const partitions: MergeReport["partitions"] = [];
+      let ties = 0;
       for (const year of years) {
-        partitions.push(await this.#mergeYear(year, raw));
+        const merged = await this.#mergeYear(year, raw);
+        partitions.push({ key: merged.key, rows: merged.rows });
+        ties += merged.ties;
       }
-      return { date, batches: batches.map((b) => b.key), rawRows, excluded, partitions };
+      return {
+        date,
+        batches: batches.map((b) => b.key),
+        rawRows,
+        excluded,
+        partitions,
+        quarantine,
+        ties,
+      };
     } finally {
       for (const name of temps) await this.engine.drop(name);
     }
   }
 
-  async #mergeYear(year: number, raw: string): Promise<{ key: string; rows: number }> {
+  /**
+   * Files the rows of `table` that failed validation (`_reason` set) in `key`, or
+   * removes an earlier attempt's file when none failed.
+   */
+  async #quarantine(table: string, key: string): Promise<Quarantined | null> {
+    const counted = await this.engine.query(
+      `SELECT _reason AS r, count(*)::DOUBLE AS n FROM ${table} WHERE _reason IS NOT NULL ` +
+        `GROUP BY 1 ORDER BY 1`,
+    );
+    await this.#stillLocked();
+    if (counted.numRows === 0) {
+      await this.store.delete(key);
+      return null;
+    }
+    const counts: Partial<Record<QuarantineReason, number>> = {};
+    let rows = 0;
+    for (const row of counted) {
+      counts[String(row.r) as QuarantineReason] = Number(row.n);
+      rows += Number(row.n);
+    }
+    const bytes = await this.engine.queryToParquet(
+      `SELECT ${LAKE_COLUMNS.join(", ")}, _reason AS reason FROM ${table} ` +
+        `WHERE _reason IS NOT NULL ORDER BY _seq`,
+    );
+    await this.store.put(key, bytes);
+    return { key, rows, counts };
+  }
+
+  async #mergeYear(
+    year: number,
+    raw: string,
+  ): Promise<{ key: string; rows: number; ties: number }> {
     const existing = (await this.store.list(yearPrefix(year)))
       .filter((o) => curatedYear(o.key) === year);
-    const sources = [`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${raw} WHERE year(date) = ${year}`];
+    const cols = LAKE_COLUMNS.join(", ");
+    const sources = [
+      `SELECT ${cols}, _seq FROM ${raw} WHERE _reason IS NULL AND year(date) = ${year}`,
+    ];
     let cur: string | undefined;
     if (existing.length > 0) {
       cur = await this.#register(existing);
       checkSchema(await this.engine.query(`SELECT * FROM ${cur} LIMIT 0`), existing[0]!.key);
-      sources.push(`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${cur}`);
+      sources.push(`SELECT ${cols}, -1 AS _seq FROM ${cur}`);
     }
     try {
-      const sql = `SELECT ${LAKE_COLUMNS.join(", ")} FROM (
-          SELECT *, row_number() OVER (
-            PARTITION BY symbol, date
-            ORDER BY fetch_timestamp DESC, batch_number DESC, close DESC, volume DESC
-          ) AS rn FROM (${sources.join(" UNION ALL ")})
-        ) WHERE rn = 1 ORDER BY symbol, date`;
-      return await this.#replaceYear(year, sql, existing);
+      const ranked = `SELECT *, row_number() OVER w AS rn,
+            TRY_CAST(replace(fetch_timestamp, 'Z', '') AS TIMESTAMP) AS ts,
+            first_value(TRY_CAST(replace(fetch_timestamp, 'Z', '') AS TIMESTAMP)) OVER w AS win_ts,
+            hash(open, high, low, close, volume, adjusted_close) AS h,
+            first_value(hash(open, high, low, close, volume, adjusted_close)) OVER w AS win_h
+          FROM (${sources.join(" UNION ALL ")})
+          WINDOW w AS (PARTITION BY symbol, date ORDER BY ${FRESHEST_FIRST}, _seq DESC)`;
+      const t = `m_${++this.#seq}`;
+      await this.#evictOnError(() => this.engine.query(`CREATE TABLE ${t} AS ${ranked}`));
+      try {
+        const ties = Number(
+          (await this.engine.query(
+            `SELECT count(*)::DOUBLE AS n FROM ${t} WHERE rn > 1 AND ts = win_ts AND h <> win_h`,
+          )).get(0)!.n,
+        );
+        const sql = `SELECT ${cols} FROM ${t} WHERE rn = 1 ORDER BY symbol, date`;
+        return { ...(await this.#replaceYear(year, sql, existing)), ties };
+      } finally {
+        await this.engine.drop(t);
+      }
     } finally {
       if (cur) await this.engine.drop(cur);
     }
@@ -733,8 +880,23 @@ export class Lake {
     rows: RawRows,
     batchNumber: number,
   ): Promise<{ key: string; rows: number }[]> {
+    const lakeRows = lakeRowsFromRaw(rows, batchNumber);
+    const check = checkLakeRows(lakeRows);
+    if (check.failed > 0) {
+      const i = check.reason.findIndex((r) => r !== null);
+      const day = lakeRows.date[i]!;
+      throw new LakeError(
+        `Cannot write curated rows: ${check.failed} of ${lakeRows.symbol.length} fail validation ` +
+          `(${describeCounts(check.counts)}), the first: row ${i}, ${
+            JSON.stringify(lakeRows.symbol[i])
+          } ${Number.isInteger(day) ? formatDate(day) : "(no date)"}: ${check.reason[i]}. ` +
+          `Nothing was written; drop or fix them (validateBars), or merge them through raw ` +
+          `batches, which quarantine them`,
+        { key: PREFIX.ohlcv, code: "Invalid" },
+      );
+    }
     const name = `c_${++this.#seq}`;
-    await this.engine.registerArrow(name, rawTable(rows, batchNumber));
+    await this.engine.registerArrow(name, lakeTable(lakeRows, check.reason));
     try {
       const dup = await this.engine.query(
         `SELECT symbol, date::VARCHAR AS d FROM ${name} GROUP BY 1, 2 HAVING count(*) > 1 LIMIT 1`,
@@ -815,6 +977,11 @@ function yearMayMatch(key: string, filter: ParquetFilter): boolean {
   if (filter.start !== undefined && y < yearOf(filter.start)) return false;
   if (filter.end !== undefined && y > yearOf(filter.end)) return false;
   return true;
+}
+
+/** `3 invalid date, 1 null prices`. */
+function describeCounts(counts: Partial<Record<QuarantineReason, number>>): string {
+  return Object.entries(counts).map(([r, n]) => `${n} ${r}`).join(", ");
 }
 
 /** A (symbol, date) key table for exclusions. */
