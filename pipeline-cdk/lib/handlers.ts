@@ -70,7 +70,8 @@ export const PIPELINE_HANDLERS: readonly PipelineHandler[] = [
     entry: "fetch_stock_data",
     resource: "fetchStockDataFunction",
     memoryMb: 256,
-    lake: { read: ["state/*"], put: ["raw-data/*"], delete: [] },
+    // writeRawBatch files rows that fail the lake's checks in quarantine/DATE/batch-N.parquet.
+    lake: { read: ["state/*"], put: ["raw-data/*", "quarantine/*"], delete: [] },
   },
   {
     state: "AggregateResults",

@@ -223,7 +223,7 @@ export abstract class DuckDBEngine implements Engine {
     const paths = pinned.map((s) => s.path);
     this.#views.set(name, pinned);
     const split = options.splitSymbols ?? this.splitSymbols(filter, paths.length, bytes);
-    const sql = parquetViewSql(name, paths, filter, split);
+    const sql = parquetViewSql(name, paths, filter, split, options.dedupe);
     try {
       await this.#replacing(name, () => this.query(sql));
     } catch (err) {
@@ -281,7 +281,8 @@ export abstract class DuckDBEngine implements Engine {
     const pinned: ParquetSource[] = [];
     try {
       for (const source of sources) {
-        const path = join(dir, `p${this.#seq++}.parquet`);
+        // Zero-padded: pins sort in the order of their sources (see `dedupe`).
+        const path = join(dir, `p${String(this.#seq++).padStart(10, "0")}.parquet`);
         try {
           await linkRetrying(source.path, path);
         } catch (err) {

@@ -216,6 +216,37 @@ export async function walkFiles(dir: string): Promise<string[]> {
 }
 
 /**
+ * Every temp file (not guards) under `dir`, recursively, with its age.
+ *
+ * @param dir The directory to walk.
+ * @returns Absolute paths and their modification times (ms).
+ * @throws {Error} File-system errors other than "not found".
+ */
+export async function findTempFiles(dir: string): Promise<{ path: string; mtimeMs: number }[]> {
+  const out: { path: string; mtimeMs: number }[] = [];
+  async function walk(abs: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch (err) {
+      const code = fsCode(err);
+      if (code === "ENOENT" || code === "ENOTDIR") return;
+      throw err;
+    }
+    for (const entry of entries) {
+      const path = join(abs, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && isTempName(entry.name) && !entry.name.endsWith(".cas")) {
+        const st = await stat(path).catch(() => undefined);
+        if (st) out.push({ path, mtimeMs: st.mtimeMs });
+      }
+    }
+  }
+  await walk(dir);
+  return out;
+}
+
+/**
  * The `code` of a Node-style file-system error (`"ENOENT"`, …), if any.
  *
  * @param err Anything thrown.

@@ -40,6 +40,13 @@ export interface ParquetViewOptions {
    * an `IN` list (`false`). @default {the engine decides (see engine_wasm.ts)}
    */
   splitSymbols?: boolean;
+  /**
+   * Sources that may hold the same (symbol, date): `group[i]` is source i's group
+   * (e.g. its year); in a group of several files only the first row of each
+   * (symbol, date) by `order` (SQL, e.g. the freshest) is kept, then the later file's.
+   * @default {no deduplication}
+   */
+  dedupe?: { group: readonly (string | number)[]; order: string };
 }
 
 /** Options for {@link Engine.queryToParquet}. */

@@ -41,7 +41,17 @@ import {
   rawBatchKey,
   yearPrefix,
 } from "./keys.ts";
-import { type LockOptions, WriteLock } from "./lock.ts";
+import type { LocalStore } from "./local_store.ts";
+import { LOCK_KEY, type LockOptions, WriteLock } from "./lock.ts";
+import {
+  emptyManifest,
+  encodeManifest,
+  type Manifest,
+  MANIFEST_KEY,
+  type ManifestEntry,
+  parseManifest,
+  sha256Hex,
+} from "./manifest.ts";
 import { openEngine } from "./open_engine.ts";
 import { openStore } from "./open_store.ts";
 import {
@@ -57,7 +67,7 @@ import {
 } from "./schema.ts";
 import { checkLakeRows, type QuarantineReason } from "./validate.ts";
 import type { S3Credentials, S3Timeouts } from "./s3_store.ts";
-import type { LakeStore, ObjectInfo, Store } from "./store.ts";
+import { compareKeys, type LakeStore, type ObjectInfo, type Store } from "./store.ts";
 
 export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR } from "./defaults.ts";
 
@@ -137,6 +147,24 @@ export interface RawBatchReport {
   quarantine: Quarantined | null;
 }
 
+/** What {@link Lake.verify} found. */
+export interface VerifyReport {
+  /** The lake's URI. */
+  uri: string;
+  /** Whether the lake has a manifest. */
+  manifest: boolean;
+  /** Files checked against their recorded SHA-256. */
+  checked: number;
+  /** Each problem, by key: empty when every file is intact. */
+  problems: { key: string; problem: string }[];
+  /**
+   * Keys settled before checking: a cached copy that was corrupt and was downloaded
+   * again (the object was intact), a file a killed merge had written (now recorded),
+   * an old part a killed merge had left (folded into its year's one file).
+   */
+  repaired: string[];
+}
+
 /** Options of {@link Lake.mergeDailyBatches}. */
 export interface MergeOptions {
   /**
@@ -162,7 +190,27 @@ export interface LakeInfo {
   objects: number;
   /** Total bytes of curated objects. */
   bytes: number;
+  /** Rows that failed validation, kept under `quarantine/`. */
+  quarantine: QuarantineInfo;
 }
+
+/** What `quarantine/` holds (see {@link LakeInfo}). */
+export interface QuarantineInfo {
+  /** Quarantine files. */
+  files: number;
+  /** Rows in them. */
+  rows: number;
+  /** Rows per file name across dates, e.g. `{ "merge.parquet": 3, "pipeline.parquet": 12 }`. */
+  byName: Record<string, number>;
+  /** The latest run date with quarantined rows, and how many. */
+  latest: { date: string; rows: number } | undefined;
+}
+
+/** Prefixes written only by a writer holding the lock: a temp file there is stray at any age. */
+const LOCKED_PREFIXES = [PREFIX.ohlcv, PREFIX.state, PREFIX.runs, PREFIX.events];
+
+/** Older than this, a temp file anywhere is stray (writes without the lock take seconds). */
+const STRAY_TEMP_AGE_MS = 10 * 60_000;
 
 function isCacheCapable(store: Store): store is LakeStore {
   const s = store as Partial<LakeStore>;
@@ -182,7 +230,11 @@ export class Lake {
   readonly #rowGroupSize: number;
   readonly #lockOptions: LockOptions;
   /** The write lock while this Lake holds it, shared by every write it runs meanwhile. */
-  #lock: { held: Promise<WriteLock>; users: number } | undefined;
+  #lock: { held: Promise<WriteLock>; ready: Promise<WriteLock>; users: number } | undefined;
+  /** The curated manifest while this Lake holds the lock (loaded or built on first need). */
+  #manifest: Manifest | undefined;
+  /** What the last #recover repaired (keys), for verify to report. */
+  #recovered: string[] = [];
   #seq = 0;
   /** A temporary directory for copies of objects from stores that have no local file. */
   #tempDir: Promise<string> | undefined;
@@ -233,13 +285,24 @@ export class Lake {
   async withWriteLock<T>(work: () => Promise<T>, purpose = "write"): Promise<T> {
     let entry = this.#lock;
     if (entry === undefined) {
-      entry = { held: WriteLock.acquire(this.#lockStore(), purpose, this.#lockOptions), users: 0 };
+      const held = WriteLock.acquire(this.#lockStore(), purpose, this.#lockOptions);
+      // Before any write: settle what a killed writer may have left (see #recover).
+      const ready = held.then(async (lock) => {
+        try {
+          await this.#recover();
+        } catch (err) {
+          await lock.release().catch(() => {});
+          throw err;
+        }
+        return lock;
+      });
+      entry = { held, ready, users: 0 };
       this.#lock = entry;
     }
     entry.users++;
     let lock: WriteLock;
     try {
-      lock = await entry.held;
+      lock = await entry.ready;
     } catch (err) {
       if (--entry.users === 0 && this.#lock === entry) this.#lock = undefined;
       throw err;
@@ -253,10 +316,55 @@ export class Lake {
     } finally {
       if (--entry.users === 0) {
         if (this.#lock === entry) this.#lock = undefined;
+        this.#manifest = undefined; // another writer may change it from now on
+        this.#recovered = [];
         // A write that failed keeps its own error; a lost lock on release is reported otherwise.
         await lock.release().catch((err) => {
           if (!failed) throw err;
         });
+      }
+    }
+  }
+
+  /**
+   * What a writer does first, holding the lock: removes temp files that killed
+   * writes left (locally), settles the manifest entries a killed merge left
+   * pending, and folds years that have several files (another tool's layout, or a
+   * merge killed between replacing a year's file and deleting the others) into one.
+   */
+  async #recover(): Promise<void> {
+    this.#manifest = undefined;
+    this.#recovered = [];
+    const local = this.store as { removeStrayTemps?: LocalStore["removeStrayTemps"] };
+    if (typeof local.removeStrayTemps === "function") {
+      await local.removeStrayTemps(LOCKED_PREFIXES, STRAY_TEMP_AGE_MS);
+    }
+    const m = await this.#readManifest();
+    const byYear = new Map<number, ObjectInfo[]>();
+    if (m?.pending !== undefined && Object.keys(m.pending).length > 0) {
+      for (const [key, entry] of Object.entries(m.pending)) {
+        const info = await this.store.head(key);
+        // Written whole: the entry is promoted. Not written (still the old bytes, or never
+        // created): dropped. Neither: the old entry stays, and verify names the file.
+        if (info !== undefined && sha256Hex(await this.#bytes(info)) === entry.sha256) {
+          m.files[key] = entry;
+          this.#recovered.push(key);
+        }
+      }
+      delete m.pending;
+      await this.#putManifest(m, false);
+    }
+    this.#manifest = m;
+    for (const o of await this.#allCurated()) {
+      const y = curatedYear(o.key)!;
+      byYear.set(y, [...(byYear.get(y) ?? []), o]);
+    }
+    // Only in a lake this version manages (it has a manifest): a lake written by another
+    // tool is folded year by year as merges reach it.
+    if (m === undefined) return;
+    for (const [year, files] of byYear) {
+      if (files.length > 1) {
+        this.#recovered.push(...(await this.#mergeYear(year, undefined)).removed);
       }
     }
   }
@@ -286,13 +394,39 @@ export class Lake {
     return tmp;
   }
 
-  /** Registers objects as a temporary engine table, evicting cache entries that fail to parse. */
+  /**
+   * Registers objects as a temporary engine table, evicting cache entries that fail
+   * to parse. Curated files of one year (normally one file per year) keep one row
+   * per (symbol, date) when a year has several: the freshest, then `part-0`'s.
+   */
   async #register(objects: ObjectInfo[], filter?: ParquetFilter): Promise<string> {
     const name = `t_${++this.#seq}`;
+    const years = objects.map((o) => curatedYear(o.key));
+    const several = years.some((y, i) => y !== undefined && years.indexOf(y) !== i);
+    // part-0 last in its year: on a full tie the later file wins.
+    const ordered = several
+      ? [...objects].sort((a, b) =>
+        (curatedYear(a.key) ?? 0) - (curatedYear(b.key) ?? 0) ||
+        Number(a.key.endsWith("/part-0.parquet")) - Number(b.key.endsWith("/part-0.parquet")) ||
+        compareKeys(a.key, b.key)
+      )
+      : objects;
     const sources: ParquetSource[] = [];
-    for (const info of objects) sources.push({ key: info.key, path: await this.#localPath(info) });
-    await this.#evictOnError(() => this.engine.registerParquet(name, sources, filter));
+    for (const info of ordered) sources.push({ key: info.key, path: await this.#localPath(info) });
+    const options = several
+      ? {
+        dedupe: { group: ordered.map((o) => curatedYear(o.key) ?? o.key), order: FRESHEST_FIRST },
+      }
+      : {};
+    await this.#evictOnError(() => this.engine.registerParquet(name, sources, filter, options));
     return name;
+  }
+
+  /** An object's bytes (S3 objects through the cache). */
+  async #bytes(info: ObjectInfo): Promise<Uint8Array> {
+    return isCacheCapable(this.store)
+      ? await this.store.getWith(info)
+      : await this.store.get(info.key);
   }
 
   /**
@@ -466,6 +600,7 @@ export class Lake {
   async info(): Promise<LakeInfo> {
     const objects = await this.#allCurated();
     const bytes = objects.reduce((sum, o) => sum + o.size, 0);
+    const quarantine = await this.#quarantineInfo();
     if (objects.length === 0) {
       return {
         uri: this.uri,
@@ -475,6 +610,7 @@ export class Lake {
         rows: 0,
         objects: 0,
         bytes,
+        quarantine,
       };
     }
     const name = await this.#register(objects, { columns: ["symbol", "date"] });
@@ -496,10 +632,44 @@ export class Lake {
         rows: Number(row.rows),
         objects: objects.length,
         bytes,
+        quarantine,
       };
     } finally {
       await this.engine.drop(name);
     }
+  }
+
+  /** Counts the rows under `quarantine/`: Parquet from its footer, CSV by lines. */
+  async #quarantineInfo(): Promise<QuarantineInfo> {
+    const out: QuarantineInfo = { files: 0, rows: 0, byName: {}, latest: undefined };
+    const byDate = new Map<string, number>();
+    for (const info of await this.store.list(PREFIX.quarantine)) {
+      const m = /^quarantine\/(\d{4}-\d{2}-\d{2})\/([^/]+)$/.exec(info.key);
+      if (!m) continue;
+      let rows: number;
+      if (info.key.endsWith(".parquet")) {
+        const meta = await this.#evictOnError(async () =>
+          this.engine.parquetMetadata({ key: info.key, path: await this.#localPath(info) })
+        );
+        const groups = new Map<number, number>();
+        for (const r of meta) groups.set(Number(r.row_group_id), Number(r.row_group_num_rows));
+        rows = [...groups.values()].reduce((a, b) => a + b, 0);
+      } else if (info.key.endsWith(".csv")) {
+        const text = new TextDecoder().decode(await this.#bytes(info));
+        rows = Math.max(0, text.split("\n").filter((l) => l.length > 0).length - 1);
+      } else continue;
+      out.files++;
+      out.rows += rows;
+      out.byName[m[2]!] = (out.byName[m[2]!] ?? 0) + rows;
+      byDate.set(m[1]!, (byDate.get(m[1]!) ?? 0) + rows);
+    }
+    const dates = [...byDate.entries()].filter(([, n]) => n > 0).sort((
+      [a],
+      [b],
+    ) => (a < b ? -1 : 1));
+    const last = dates.at(-1);
+    if (last) out.latest = { date: last[0], rows: last[1] };
+    return out;
   }
 
   /**
@@ -572,7 +742,8 @@ export class Lake {
    * schema, after the lake's validation: each row is checked (a Yahoo-style symbol,
    * a real trading day in 1900..tomorrow, finite positive prices with low ≤
    * open, close ≤ high, a whole volume ≥ 0, an ISO 8601 UTC fetch time); rows that
-   * fail are filed in `quarantine/DATE/batch-N.parquet` with the reason instead.
+   * fail are filed in `quarantine/DATE/batch-N.parquet` with the reason instead
+   * (replacing an earlier attempt's file; one with no failures writes none).
    * The file is written atomically, with no lock: each batch has its own key, and
    * the day's fetch batches run in parallel.
    *
@@ -595,10 +766,8 @@ export class Lake {
         `SELECT ${LAKE_COLUMNS.join(", ")} FROM ${name} WHERE _reason IS NULL ORDER BY _seq`,
       );
       await this.store.put(key, bytes);
-      if (check.failed === 0) {
-        await this.store.delete(qKey); // an earlier attempt's, if any
-        return { key, rows: lakeRows.symbol.length, quarantine: null };
-      }
+      // Nothing is deleted: a fetch may only add (an earlier attempt's file, if any, stays).
+      if (check.failed === 0) return { key, rows: lakeRows.symbol.length, quarantine: null };
       await this.store.put(
         qKey,
         await this.engine.queryToParquet(
@@ -746,16 +915,20 @@ export class Lake {
     return { key, rows, counts };
   }
 
+  /**
+   * Merges the valid rows of `raw` for one year into that year's curated data
+   * (without `raw`: folds the year's files into one).
+   */
   async #mergeYear(
     year: number,
-    raw: string,
-  ): Promise<{ key: string; rows: number; ties: number }> {
+    raw: string | undefined,
+  ): Promise<{ key: string; rows: number; ties: number; removed: string[] }> {
     const existing = (await this.store.list(yearPrefix(year)))
       .filter((o) => curatedYear(o.key) === year);
     const cols = LAKE_COLUMNS.join(", ");
-    const sources = [
-      `SELECT ${cols}, _seq FROM ${raw} WHERE _reason IS NULL AND year(date) = ${year}`,
-    ];
+    const sources = raw === undefined
+      ? []
+      : [`SELECT ${cols}, _seq FROM ${raw} WHERE _reason IS NULL AND year(date) = ${year}`];
     let cur: string | undefined;
     if (existing.length > 0) {
       cur = await this.#register(existing);
@@ -788,23 +961,206 @@ export class Lake {
     }
   }
 
-  /** Writes one year's partition from a query, then deletes the year's older parts. */
+  /**
+   * Replaces one year's file with the result of a query, atomically (one rename or
+   * one PUT of `part-0.parquet`), recording it in the manifest: first as pending,
+   * then, once the file is in place, as the year's one file. Other files of the
+   * year (another tool's layout) are deleted last; until then readers see one row
+   * per (symbol, date) anyway (see #register), and a killed merge leaves them for
+   * the next writer to fold.
+   */
   async #replaceYear(
     year: number,
     sql: string,
     existing: ObjectInfo[],
-  ): Promise<{ key: string; rows: number }> {
-    const counted = await this.#evictOnError(() =>
-      this.engine.query(`SELECT count(*)::DOUBLE AS n FROM (${sql})`)
-    );
+  ): Promise<{ key: string; rows: number; removed: string[] }> {
+    const stats = (await this.#evictOnError(() =>
+      this.engine.query(
+        `SELECT count(*)::DOUBLE AS n, min(date)::VARCHAR AS s, max(date)::VARCHAR AS e FROM (${sql})`,
+      )
+    )).get(0)!;
     const bytes = await this.#evictOnError(() =>
       this.engine.queryToParquet(sql, { rowGroupSize: this.#rowGroupSize })
     );
     const key = `${yearPrefix(year)}part-0.parquet`;
-    await this.#stillLocked();
+    const entry: ManifestEntry = {
+      sha256: sha256Hex(bytes),
+      bytes: bytes.length,
+      rows: Number(stats.n),
+      start: String(stats.s ?? ""),
+      end: String(stats.e ?? ""),
+    };
+    const m = await this.#curatedManifest();
+    m.pending = { ...m.pending, [key]: entry };
+    await this.#putManifest(m, true);
     await this.store.put(key, bytes);
-    for (const old of existing) if (old.key !== key) await this.store.delete(old.key);
-    return { key, rows: Number(counted.get(0)!.n) };
+    m.files[key] = entry;
+    delete m.pending[key];
+    const others = existing.filter((o) => o.key !== key);
+    for (const old of others) delete m.files[old.key];
+    await this.#putManifest(m, false);
+    for (const old of others) await this.store.delete(old.key);
+    return { key, rows: entry.rows, removed: others.map((o) => o.key) };
+  }
+
+  /** The manifest, if there is one (never cached: it changes with every write). */
+  async #readManifest(): Promise<Manifest | undefined> {
+    const info = await this.store.head(MANIFEST_KEY);
+    if (info === undefined) return undefined;
+    return parseManifest(await this.store.get(MANIFEST_KEY));
+  }
+
+  /**
+   * The manifest a curated write updates: the one loaded under the lock, or, for a
+   * lake written before manifests existed, one recording its files as they are.
+   */
+  async #curatedManifest(): Promise<Manifest> {
+    if (this.#manifest === undefined) {
+      const m = emptyManifest();
+      for (const info of await this.#allCurated()) m.files[info.key] = await this.#describe(info);
+      this.#manifest = m;
+    }
+    return this.#manifest;
+  }
+
+  /** A curated file's manifest entry, read from the file (which must have the lake schema). */
+  async #describe(info: ObjectInfo): Promise<ManifestEntry> {
+    const bytes = await this.#bytes(info);
+    const name = await this.#register([info]);
+    try {
+      checkSchema(await this.engine.query(`SELECT * FROM ${name} LIMIT 0`), info.key);
+      const row = (await this.#evictOnError(() =>
+        this.engine.query(
+          `SELECT count(*)::DOUBLE AS n, min(date)::VARCHAR AS s, max(date)::VARCHAR AS e FROM ${name}`,
+        )
+      )).get(0)!;
+      return {
+        sha256: sha256Hex(bytes),
+        bytes: bytes.length,
+        rows: Number(row.n),
+        start: String(row.s ?? ""),
+        end: String(row.e ?? ""),
+      };
+    } finally {
+      await this.engine.drop(name);
+    }
+  }
+
+  /** Writes the manifest (checking first, when `check`, that the lock is still ours). */
+  async #putManifest(m: Manifest, check: boolean): Promise<void> {
+    if (check) await this.#stillLocked();
+    m.updated = new Date().toISOString();
+    await this.store.put(MANIFEST_KEY, encodeManifest(m));
+  }
+
+  /**
+   * Checks every curated file against the manifest: its SHA-256 (so its size and
+   * every byte), and that no file is missing or unrecorded. On S3 the files come
+   * through the cache; a cached copy that fails is evicted and downloaded once
+   * more, so a corrupt cache is repaired and only a corrupt object is reported.
+   * Holds the write lock while it reads (a merge cannot change files under it), and
+   * settles what a killed writer left first; a lake it may not write to (no lock
+   * possible) is checked as it stands.
+   *
+   * @returns What was checked, and every problem by key (none: the lake is intact).
+   * @throws {LakeError} `NotFound` when the lake does not exist; `Corrupt` when the
+   *   manifest is unreadable; `Locked` when a writer holds the lake past the wait.
+   *
+   * @example
+   * ```ts ignore
+   * const report = await lake.verify();
+   * for (const p of report.problems) console.log(`${p.key}: ${p.problem}`);
+   * ```
+   */
+  async verify(): Promise<VerifyReport> {
+    await this.#mustExist();
+    try {
+      return await this.withWriteLock(() => this.#verify(), "verify");
+    } catch (err) {
+      if (err instanceof LakeError && err.code === "AccessDenied" && err.key === LOCK_KEY) {
+        return await this.#verify();
+      }
+      throw err;
+    }
+  }
+
+  async #verify(): Promise<VerifyReport> {
+    const listed = await this.#allCurated();
+    const m = await this.#readManifest();
+    const report: VerifyReport = {
+      uri: this.uri,
+      manifest: m !== undefined,
+      checked: 0,
+      problems: [],
+      repaired: [...this.#recovered], // what this verify's lock settled first
+    };
+    if (m === undefined) {
+      if (listed.length > 0) {
+        report.problems.push({
+          key: MANIFEST_KEY,
+          problem: `missing: the ${listed.length} curated files have no recorded checksums ` +
+            `(a lake written before manifests, or by another tool). Record them once you trust ` +
+            `them: deno task lake manifest`,
+        });
+      }
+      return report;
+    }
+    const byKey = new Map(listed.map((o) => [o.key, o]));
+    for (const key of Object.keys(m.files).sort(compareKeys)) {
+      const want = m.files[key]!;
+      const info = byKey.get(key);
+      report.checked++;
+      if (info === undefined) {
+        report.problems.push({
+          key,
+          problem: "missing: recorded in the manifest, not in the lake",
+        });
+        continue;
+      }
+      let sha = sha256Hex(await this.#bytes(info));
+      if (sha !== want.sha256 && isCacheCapable(this.store) && "inner" in this.store) {
+        await this.store.evict(key); // a corrupt cached copy: fetch the object again
+        sha = sha256Hex(await this.#bytes(info));
+        if (sha === want.sha256) report.repaired.push(key);
+      }
+      if (sha !== want.sha256) {
+        report.problems.push({
+          key,
+          problem: `checksum mismatch: SHA-256 ${sha.slice(0, 16)}… (${info.size} bytes), ` +
+            `recorded ${want.sha256.slice(0, 16)}… (${want.bytes} bytes, ${want.rows} rows)`,
+        });
+      }
+    }
+    for (const o of listed) {
+      if (m.files[o.key] !== undefined) continue;
+      report.problems.push({
+        key: o.key,
+        problem: m.pending?.[o.key] !== undefined
+          ? "written by a merge that did not finish: the next write settles it"
+          : "not in the manifest: put there by another tool, or left by a killed merge " +
+            "(the next write folds it into its year)",
+      });
+    }
+    return report;
+  }
+
+  /**
+   * Records every curated file as it is now in the manifest (checking that each
+   * has the lake schema), replacing the manifest. For a lake written before
+   * manifests existed, or after repairing files by hand: it trusts the files.
+   *
+   * @returns The manifest written.
+   * @throws {LakeError} `Schema`/`Corrupt` naming a file that is not a lake file; `Locked`.
+   */
+  async rebuildManifest(): Promise<Manifest> {
+    await this.#mustExist();
+    return await this.withWriteLock(async () => {
+      const m = emptyManifest();
+      for (const info of await this.#allCurated()) m.files[info.key] = await this.#describe(info);
+      await this.#putManifest(m, true);
+      this.#manifest = m;
+      return m;
+    }, "rebuild the manifest");
   }
 
   /**

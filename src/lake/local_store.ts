@@ -6,9 +6,10 @@
  */
 
 import { open, rm, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { LakeError } from "../core/errors.ts";
 import {
+  findTempFiles,
   fsCode,
   isTempName,
   removeEmptyParents,
@@ -286,6 +287,35 @@ export class LocalStore implements LakeStore {
   }
 
   /**
+   * Removes temp files that killed writes left behind: those under `prefixes`
+   * whatever their age (call it holding the lake's write lock, when no locked
+   * writer can be mid-write there), and any older than `olderThanMs` elsewhere
+   * (writes that take no lock, such as raw batches, finish in seconds).
+   *
+   * @param prefixes Key prefixes written only under the lock, e.g. `["ohlcv/"]`.
+   * @param olderThanMs The age beyond which any temp file is stray.
+   * @returns The keys-with-temp-names removed (relative paths).
+   * @throws {LakeError} On file-system errors.
+   */
+  async removeStrayTemps(prefixes: readonly string[], olderThanMs: number): Promise<string[]> {
+    const removed: string[] = [];
+    let temps;
+    try {
+      temps = await findTempFiles(this.root);
+    } catch (err) {
+      throw this.#error("list", "", err);
+    }
+    const now = Date.now();
+    for (const { path, mtimeMs } of temps) {
+      const rel = relative(this.root, path).split(sep).join("/");
+      if (!prefixes.some((p) => rel.startsWith(p)) && now - mtimeMs < olderThanMs) continue;
+      await rm(path, { force: true }).catch(() => {});
+      removed.push(rel);
+    }
+    return removed;
+  }
+
+  /**
    * Whether the root directory exists.
    *
    * @returns `false` when nothing is at the root path.
@@ -383,7 +413,7 @@ export class LocalStore implements LakeStore {
         );
       }
     }
-    if (code === "EACCES" || code === "EPERM") {
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
       return new LakeError(`Cannot ${op} ${where}: permission denied`, {
         key,
         code: "AccessDenied",

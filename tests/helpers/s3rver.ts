@@ -83,7 +83,9 @@ export type Fault =
   /** Send the headers (full Content-Length) and the first bytes of the body, then nothing more, ever. */
   | { kind: "stall"; bytes?: number }
   /** Answer with this HTTP status and an S3 XML error body. */
-  | { kind: "status"; status: number; code?: string };
+  | { kind: "status"; status: number; code?: string }
+  /** Send the whole body, every header as stored (ETag, metadata), with one byte flipped. */
+  | { kind: "corrupt"; at?: number };
 
 /** A running s3rver. */
 export interface S3rverHandle {
@@ -143,10 +145,10 @@ interface KoaContext {
   res: {
     writeHead(status: number, headers: Record<string, string>): void;
     write(chunk: Uint8Array): boolean;
-    end(body?: string): void;
+    end(body?: string | Uint8Array): void;
     destroy(): void;
   };
-  response: { get(name: string): string };
+  response: { get(name: string): string; headers: Record<string, string | string[]> };
 }
 type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 
@@ -256,6 +258,26 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       return;
     }
     await next();
+    if (planned?.fault.kind === "corrupt") {
+      const body = ctx.body as AsyncIterable<Uint8Array> | undefined;
+      if (body === undefined || body === null || typeof body !== "object") return;
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let off = 0;
+      for (const c of chunks) {
+        all.set(c, off);
+        off += c.length;
+      }
+      const at = Math.min(planned.fault.at ?? Math.floor(all.length / 2), all.length - 1);
+      if (at >= 0) all[at]! ^= 0x01;
+      ctx.respond = false;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(ctx.response.headers)) headers[k] = String(v);
+      ctx.res.writeHead(200, headers);
+      ctx.res.end(all);
+      return;
+    }
     if (planned?.fault.kind === "truncate" || planned?.fault.kind === "stall") {
       const body = ctx.body as AsyncIterable<Uint8Array> | undefined;
       if (body === undefined || body === null || typeof body !== "object") return;
