@@ -207,6 +207,27 @@ Deno.test("crash: a merge killed before, during or after replacing a year leaves
   await closeEngines();
 });
 
+Deno.test("crash: a raw batch write killed halfway leaves no raw file, only a hidden temp file", async () => {
+  await withLake("wasm", async (lake, dir) => {
+    const crashed = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "tests/helpers/crash_merge.ts", dir, "2024-08-01", "wasm", "mid-raw"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(crashed.signal, "SIGKILL", new TextDecoder().decode(crashed.stderr));
+    assert.deepEqual(await lake.store.list("raw-data/"), [], "absent, not torn");
+    assert.ok([...Deno.readDirSync(join(dir, "raw-data"))].some((e) => e.name.endsWith(".tmp")));
+    await assert.rejects(lake.mergeDailyBatches("2024-08-01"), /No raw batches to merge/);
+    // The batch is fetched again: complete, and the merge takes it.
+    await lake.writeRawBatch(
+      "2024-08-01",
+      0,
+      rows([["BHP.AX", "2024-07-31", 40.5]], "2024-08-01T09:00:00Z"),
+    );
+    assert.equal((await lake.mergeDailyBatches("2024-08-01")).rawRows, 1);
+  });
+});
+
 Deno.test("S3: a download with a flipped byte is never cached; a corrupt cached copy is repaired by verify", async () => {
   const s3 = await startS3rver();
   const cacheDir = await Deno.makeTempDir({ prefix: "asxlab-integrity-cache-" });
