@@ -830,15 +830,35 @@ export class Lake {
         const view = await this.#register([batch]);
         temps.push(view);
         checkSchema(await this.engine.query(`SELECT * FROM ${view} LIMIT 0`), batch.key);
-        const table = await this.#evictOnError(() =>
-          this.engine.query(`SELECT ${LAKE_COLUMNS.join(", ")} FROM ${view}`)
+        // Arrival order (_seq) fixed once; the rows go through the door's checks in JS, and
+        // only the verdicts on failing rows come back (a table of _seq, _reason).
+        const b = `b_${++this.#seq}`;
+        await this.#evictOnError(() =>
+          this.engine.query(
+            `CREATE TABLE ${b} AS SELECT ${LAKE_COLUMNS.join(", ")}, ` +
+              `(row_number() OVER () - 1 + ${seq})::INTEGER AS _seq FROM ${view}`,
+          )
         );
-        const rows = lakeRowsOf(table);
-        const checked = `b_${++this.#seq}`;
-        await this.engine.registerArrow(checked, lakeTable(rows, checkLakeRows(rows).reason, seq));
-        temps.push(checked);
+        temps.push(b);
+        const table = await this.engine.query(`SELECT * FROM ${b} ORDER BY _seq`);
+        const check = checkLakeRows(lakeRowsOf(table));
         seq += table.numRows;
-        parts.push(`SELECT * FROM ${checked}`);
+        if (check.failed === 0) {
+          parts.push(`SELECT *, NULL::VARCHAR AS _reason FROM ${b}`);
+          continue;
+        }
+        const seqs = table.getChild("_seq")!.toArray() as Int32Array;
+        const failing = check.reason.flatMap((r, i) => (r === null ? [] : [i]));
+        const q = `q_${++this.#seq}`;
+        await this.engine.registerArrow(
+          q,
+          new Table({
+            _seq: makeVector(Int32Array.from(failing, (i) => seqs[i]!)),
+            _reason: vectorFromArray(failing.map((i) => check.reason[i]!), new Utf8()),
+          }),
+        );
+        temps.push(q);
+        parts.push(`SELECT ${b}.*, ${q}._reason FROM ${b} LEFT JOIN ${q} USING (_seq)`);
       }
       const raw = `r_${++this.#seq}`;
       await this.engine.query(`CREATE TABLE ${raw} AS ${parts.join(" UNION ALL ")}`);

@@ -191,10 +191,25 @@ export function checkSchema(
  * @returns The columns.
  */
 export function lakeRowsOf(table: Table): LakeRows {
+  // Each chunk's UTF-8 is decoded once and sliced (ASCII, the usual case: byte offsets are
+  // string offsets); arrow's get(i) decodes every value on its own, ten times slower.
+  const decoder = new TextDecoder();
   const strings = (name: string) => {
-    const v = table.getChild(name)!;
-    const out = new Array<string | null>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = v.get(i) as string | null;
+    const out = new Array<string | null>(table.numRows);
+    let at = 0;
+    for (const chunk of table.getChild(name)!.data) {
+      const offsets = chunk.valueOffsets as Int32Array;
+      const bytes = (chunk.values as Uint8Array).subarray(offsets[0]!, offsets[chunk.length]!);
+      const text = decoder.decode(bytes);
+      const ascii = text.length === bytes.length;
+      for (let i = 0; i < chunk.length; i++) {
+        if (!chunk.getValid(i)) out[at + i] = null;
+        else if (ascii) {
+          out[at + i] = text.slice(offsets[i]! - offsets[0]!, offsets[i + 1]! - offsets[0]!);
+        } else out[at + i] = decoder.decode(chunk.values.subarray(offsets[i]!, offsets[i + 1]!));
+      }
+      at += chunk.length;
+    }
     return out;
   };
   // Sliced chunks' `values` already start at the chunk's first row (arrow adjusts them).

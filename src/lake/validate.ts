@@ -154,7 +154,7 @@ export function rowReason(
   trading: (day: number) => boolean,
   last: number,
 ): QuarantineReason | undefined {
-  if (typeof symbol !== "string" || !SYMBOL_PATTERN.test(symbol)) return "invalid symbol";
+  if (typeof symbol !== "string" || !validSymbol(symbol)) return "invalid symbol";
   if (!(day >= FIRST_DAY && day <= last) || !Number.isInteger(day)) return "invalid date";
   if (!trading(day)) return "non-trading day";
   if (o !== o || h !== h || l !== l || c !== c || a !== a) return "null prices";
@@ -167,6 +167,19 @@ export function rowReason(
   if (h < (o > c ? o : c) || l > (o < c ? o : c) || l > h) return "inconsistent OHLC";
   if (v < 0) return "negative volume";
   return undefined;
+}
+
+/** Verdicts on symbols seen: a batch repeats a few thousand tickers many times. */
+const symbolVerdicts = new Map<string, boolean>();
+
+function validSymbol(symbol: string): boolean {
+  let ok = symbolVerdicts.get(symbol);
+  if (ok === undefined) {
+    if (symbolVerdicts.size >= 100_000) symbolVerdicts.clear();
+    ok = SYMBOL_PATTERN.test(symbol);
+    symbolVerdicts.set(symbol, ok);
+  }
+  return ok;
 }
 
 /** ISO 8601 UTC as the lake stores fetch times: seconds, up to microseconds, `Z`. */
@@ -280,6 +293,7 @@ export function checkLakeRows(
   const reason: (QuarantineReason | null)[] = new Array(n).fill(null);
   const counts: Partial<Record<QuarantineReason, number>> = {};
   let failed = 0;
+  const stamps = new Map<string | null | undefined, boolean>(); // a batch has a few fetch times
   const { open, high, low, close, volume, adjusted_close: adj, batch_number: batch } = rows;
   for (let i = 0; i < n; i++) {
     let r = rowReason(
@@ -294,7 +308,12 @@ export function checkLakeRows(
       trading,
       last,
     );
-    if (r === undefined && !isFetchTime(rows.fetch_timestamp[i], latest)) r = "invalid fetch time";
+    if (r === undefined) {
+      const stamp = rows.fetch_timestamp[i];
+      let ok = stamps.get(stamp);
+      if (ok === undefined) stamps.set(stamp, ok = isFetchTime(stamp, latest));
+      if (!ok) r = "invalid fetch time";
+    }
     if (r === undefined && !(Number.isInteger(batch[i]) && batch[i]! >= 0)) {
       r = "invalid batch number";
     }
