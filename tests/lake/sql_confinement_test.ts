@@ -141,6 +141,9 @@ for (const kind of ["wasm", "native"] as const) {
       assert.ok(await one("explain select count(*) from ohlcv") >= 1);
       assert.ok(await one("EXPLAIN ANALYZE select count(*) from ohlcv") >= 1);
       assert.equal(await one(`select * from ohlcv where symbol = 'x;y'`), 0);
+      const pivot = "pivot (select symbol, year(date) y, close from ohlcv) on symbol";
+      assert.equal(await one(`${pivot} in ('BHP.AX', 'CBA.AX') using avg(close) group by y`), 2);
+      await assert.rejects(lake.sql(`${pivot} using avg(close) group by y`), /read-only statement/);
     });
   });
 
