@@ -42,25 +42,35 @@ function tempNameFor(path: string): string {
  * @throws {Error} The underlying file-system error (callers wrap it).
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = tempNameFor(path);
   let renamed = false;
   try {
-    const fh = await open(tmp, "wx");
-    try {
-      let off = 0;
-      while (off < bytes.length) {
-        const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
-        off += bytesWritten;
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeTemp(tmp, bytes);
     await rename(tmp, path);
     renamed = true;
   } finally {
     if (!renamed) await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Writes a new temp file whole and flushed (its parent directory created), and
+ * returns what identifies that version of it.
+ */
+async function writeTemp(tmp: string, bytes: Uint8Array): Promise<FileVersion> {
+  await mkdir(dirname(tmp), { recursive: true });
+  const fh = await open(tmp, "wx");
+  try {
+    let off = 0;
+    while (off < bytes.length) {
+      const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
+      off += bytesWritten;
+    }
+    await fh.sync();
+    const st = await fh.stat({ bigint: true });
+    return { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+  } finally {
+    await fh.close();
   }
 }
 
@@ -88,23 +98,9 @@ export async function writeFileExclusive(
   path: string,
   bytes: Uint8Array,
 ): Promise<FileVersion | undefined> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = tempNameFor(path);
   try {
-    const fh = await open(tmp, "wx");
-    let version: FileVersion;
-    try {
-      let off = 0;
-      while (off < bytes.length) {
-        const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
-        off += bytesWritten;
-      }
-      await fh.sync();
-      const st = await fh.stat({ bigint: true });
-      version = { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
-    } finally {
-      await fh.close();
-    }
+    const version = await writeTemp(tmp, bytes);
     try {
       await link(tmp, path);
     } catch (err) {

@@ -429,21 +429,7 @@ export class S3Store implements Store {
    * @throws {LakeError} `NoSuchBucket`, `AccessDenied`, `BadKey` (nothing is sent), `Other`.
    */
   async put(key: string, body: Uint8Array): Promise<ObjectInfo> {
-    const s3Key = this.s3Key(key);
-    try {
-      const res = await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: s3Key,
-          Body: body,
-          ContentLength: body.length,
-          ...checksumFields(body),
-        }),
-      );
-      return { key, size: body.length, etag: unquote(res.ETag) };
-    } catch (err) {
-      throw this.#error("put", s3Key, err, key);
-    }
+    return (await this.#put(key, body, {}))!; // unconditional: never undefined
   }
 
   /**
@@ -456,7 +442,7 @@ export class S3Store implements Store {
    * @throws {LakeError} As {@link put}.
    */
   async putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined> {
-    return await this.#putConditional(key, body, { IfNoneMatch: "*" });
+    return await this.#put(key, body, { IfNoneMatch: "*" });
   }
 
   /**
@@ -469,13 +455,14 @@ export class S3Store implements Store {
    * @throws {LakeError} As {@link put}.
    */
   async putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined> {
-    return await this.#putConditional(key, body, { IfMatch: `"${etag}"` });
+    return await this.#put(key, body, { IfMatch: `"${etag}"` });
   }
 
-  async #putConditional(
+  /** One PutObject with its checksums, and a condition if any (`undefined`: it did not hold). */
+  async #put(
     key: string,
     body: Uint8Array,
-    condition: { IfNoneMatch: string } | { IfMatch: string },
+    condition: { IfNoneMatch?: string; IfMatch?: string },
   ): Promise<ObjectInfo | undefined> {
     const s3Key = this.s3Key(key);
     try {
@@ -485,6 +472,7 @@ export class S3Store implements Store {
           Key: s3Key,
           Body: body,
           ContentLength: body.length,
+          ...checksumFields(body),
           ...condition,
         }),
       );

@@ -182,6 +182,47 @@ function validSymbol(symbol: string): boolean {
   return ok;
 }
 
+/** A bar's columns as the row rule reads them (`OhlcvColumns` is one), missing values `null`/`NaN`. */
+export interface BarFields {
+  /** Tickers (`null` when missing). */
+  symbol: ArrayLike<string | null>;
+  /** Epoch days (`NaN` when missing or unparseable). */
+  date: ArrayLike<number>;
+  /** Prices (`NaN` when missing). */
+  open: ArrayLike<number>;
+  /** High. */
+  high: ArrayLike<number>;
+  /** Low. */
+  low: ArrayLike<number>;
+  /** Close. */
+  close: ArrayLike<number>;
+  /** Shares (`NaN` when missing). */
+  volume: ArrayLike<number>;
+  /** Adjusted close. */
+  adjusted_close: ArrayLike<number>;
+}
+
+/** {@link rowReason} of row `i`. */
+function barReason(
+  c: BarFields,
+  i: number,
+  trading: (day: number) => boolean,
+  last: number,
+): QuarantineReason | undefined {
+  return rowReason(
+    c.symbol[i],
+    c.date[i]!,
+    c.open[i]!,
+    c.high[i]!,
+    c.low[i]!,
+    c.close[i]!,
+    c.volume[i]!,
+    c.adjusted_close[i]!,
+    trading,
+    last,
+  );
+}
+
 /** ISO 8601 UTC as the lake stores fetch times: seconds, up to microseconds, `Z`. */
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z$/;
 
@@ -216,23 +257,7 @@ export function isFetchTime(text: string | null | undefined, latest: number): bo
 }
 
 /** Rows at the lake's door: the lake schema's columns, with missing values as `null` / `NaN`. */
-export interface LakeRows {
-  /** Tickers (`null` when missing). */
-  symbol: ArrayLike<string | null>;
-  /** Epoch days (`NaN` when missing or unparseable). */
-  date: ArrayLike<number>;
-  /** Prices (`NaN` when missing). */
-  open: ArrayLike<number>;
-  /** High. */
-  high: ArrayLike<number>;
-  /** Low. */
-  low: ArrayLike<number>;
-  /** Close. */
-  close: ArrayLike<number>;
-  /** Shares (`NaN` when missing). */
-  volume: ArrayLike<number>;
-  /** Adjusted close. */
-  adjusted_close: ArrayLike<number>;
+export interface LakeRows extends BarFields {
   /** ISO 8601 UTC fetch times (`null` when missing). */
   fetch_timestamp: ArrayLike<string | null>;
   /** Batch numbers (`NaN` when missing). */
@@ -294,20 +319,9 @@ export function checkLakeRows(
   const counts: Partial<Record<QuarantineReason, number>> = {};
   let failed = 0;
   const stamps = new Map<string | null | undefined, boolean>(); // a batch has a few fetch times
-  const { open, high, low, close, volume, adjusted_close: adj, batch_number: batch } = rows;
+  const batch = rows.batch_number;
   for (let i = 0; i < n; i++) {
-    let r = rowReason(
-      rows.symbol[i],
-      rows.date[i]!,
-      open[i]!,
-      high[i]!,
-      low[i]!,
-      close[i]!,
-      volume[i]!,
-      adj[i]!,
-      trading,
-      last,
-    );
+    let r = barReason(rows, i, trading, last);
     if (r === undefined) {
       const stamp = rows.fetch_timestamp[i];
       let ok = stamps.get(stamp);
@@ -378,7 +392,7 @@ export function validateBars(
       }: expected 1 <= minDays <= maxDays and minGaps >= 1`,
     );
   }
-  const { symbol, date, open, high, low, close, volume, adjusted_close: adj } = columns;
+  const { symbol, date, open, high, low, close, volume } = columns;
 
   // Sort permutation by (symbol, date, input row); identity when already sorted.
   let order: Int32Array = new Int32Array(n);
@@ -400,18 +414,7 @@ export function validateBars(
   const code = new Uint8Array(n);
   const last = lastDay();
   for (let i = 0; i < n; i++) {
-    const r = rowReason(
-      symbol[i],
-      date[i]!,
-      open[i]!,
-      high[i]!,
-      low[i]!,
-      close[i]!,
-      volume[i]!,
-      adj[i]!,
-      trading,
-      last,
-    );
+    const r = barReason(columns, i, trading, last);
     if (r !== undefined) code[i] = REASON_CODE[r];
   }
 

@@ -5,26 +5,9 @@ import { ConfigError } from "../../src/core/errors.ts";
 import { Lake, type MergeReport } from "../../src/lake/lake.ts";
 import { LocalStore } from "../../src/lake/local_store.ts";
 import { closeEngines, openEngine } from "../../src/lake/open_engine.ts";
-import type { RawRows } from "../../src/lake/schema.ts";
 import type { EngineKind } from "../../src/lake/engine.ts";
 import { ReadingStore } from "../helpers/reading_store.ts";
-
-function rows(
-  spec: [symbol: string, date: string, close: number, volume?: number][],
-  stamp: string,
-): RawRows {
-  return {
-    symbol: spec.map((r) => r[0]),
-    date: spec.map((r) => r[1]),
-    open: spec.map((r) => r[2] - 0.1),
-    high: spec.map((r) => r[2] + 0.5),
-    low: spec.map((r) => r[2] - 0.5),
-    close: spec.map((r) => r[2]),
-    volume: spec.map((r) => r[3] ?? 1000),
-    adjusted_close: spec.map((r) => r[2]),
-    fetch_timestamp: stamp,
-  };
-}
+import { rows } from "../helpers/lake_rows.ts";
 
 /**
  * Registers a test once per engine: every lake test passes on both. Each run gets a
