@@ -4,7 +4,16 @@
  *
  * Reading lists only the objects a request needs (curated partitions are pruned
  * by `year=`), lets the engine skip row groups whose footer statistics cannot
- * match, and fetches S3 objects through the ETag-keyed cache.
+ * match, and fetches S3 objects through the ETag-keyed cache (downloads checked
+ * against their SHA-256). The engine reads a pinned copy of each file, so a
+ * write replacing it meanwhile never mixes two versions into one result.
+ *
+ * Writing keeps the lake whole: one writer at a time (the `_lock` object, see
+ * `lock.ts`); every row validated at the door (`validate.ts`), failures filed in
+ * `quarantine/DATE/` with the reason; each year replaced as one file, atomically;
+ * `ohlcv/_manifest.json` (see `manifest.ts`) recording each curated file's
+ * SHA-256, checked by {@link Lake.verify}; whatever a killed writer left settled
+ * by the next one.
  *
  * @example
  * ```ts ignore
