@@ -38,6 +38,30 @@ async function withLake(
   }
 }
 
+/**
+ * Runs tests/helpers/crash_merge.ts, which kills itself at `point`. Its engine's
+ * temporary directory (which it cannot remove, being killed) goes in a directory
+ * of this test's, removed afterwards.
+ */
+async function crash(
+  dir: string,
+  date: string,
+  kind: EngineKind,
+  point: string,
+): Promise<Deno.CommandOutput> {
+  const tmp = await Deno.makeTempDir({ prefix: "asxlab-crash-tmp-" });
+  try {
+    return await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "tests/helpers/crash_merge.ts", dir, date, kind, point],
+      env: { TMPDIR: tmp },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+}
+
 /** (symbol, date) keys held more than once, through the Lake's own reads. */
 async function duplicates(lake: Lake): Promise<number> {
   const t = await lake.sql(
@@ -111,19 +135,7 @@ for (const kind of ["wasm", "native"] as const) {
         0,
         rows(market(SYMBOLS, days2010, 100), "2011-01-04T08:00:00Z"),
       );
-      const crashed = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "tests/helpers/crash_merge.ts",
-          dir,
-          "2011-01-04",
-          kind,
-          "before-delete",
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const crashed = await crash(dir, "2011-01-04", kind, "before-delete");
       assert.equal(crashed.signal, "SIGKILL", new TextDecoder().decode(crashed.stderr));
       assert.deepEqual(
         (await lake.store.list("ohlcv/year=2010/")).map((o) => o.key),
@@ -163,11 +175,7 @@ Deno.test("crash: a merge killed before, during or after replacing a year leaves
       const old = sha256Hex(await Deno.readFile(join(dir, Y2010)));
       const fresh = rows(market(SYMBOLS, DAYS.slice(0, 120), 50), "2011-09-02T08:00:00Z");
       await lake.writeRawBatch("2011-09-02", 0, fresh);
-      const crashed = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "tests/helpers/crash_merge.ts", dir, "2011-09-02", "wasm", point],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const crashed = await crash(dir, "2011-09-02", "wasm", point);
       assert.equal(
         crashed.signal,
         "SIGKILL",
@@ -209,11 +217,7 @@ Deno.test("crash: a merge killed before, during or after replacing a year leaves
 
 Deno.test("crash: a raw batch write killed halfway leaves no raw file, only a hidden temp file", async () => {
   await withLake("wasm", async (lake, dir) => {
-    const crashed = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "tests/helpers/crash_merge.ts", dir, "2024-08-01", "wasm", "mid-raw"],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const crashed = await crash(dir, "2024-08-01", "wasm", "mid-raw");
     assert.equal(crashed.signal, "SIGKILL", new TextDecoder().decode(crashed.stderr));
     assert.deepEqual(await lake.store.list("raw-data/"), [], "absent, not torn");
     assert.ok([...Deno.readDirSync(join(dir, "raw-data"))].some((e) => e.name.endsWith(".tmp")));
