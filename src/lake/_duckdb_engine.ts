@@ -8,7 +8,7 @@
  * @module
  */
 
-import { copyFile, link, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { copyFile, link, mkdir, mkdtemp, readFile, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Table } from "apache-arrow";
@@ -69,7 +69,8 @@ function notReadOnly(sql: string): ConfigError {
  * @returns Its path.
  */
 export async function engineTempDir(kind: EngineKind): Promise<string> {
-  return await mkdtemp(join(tmpdir(), `asxlab-${kind}-`));
+  // The real path: the engines' file guards compare paths (macOS's /var is /private/var).
+  return await realpath(await mkdtemp(join(tmpdir(), `asxlab-${kind}-`)));
 }
 
 /**
