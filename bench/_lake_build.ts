@@ -152,12 +152,11 @@ async function rewriteLake(
   try {
     for (const y of from.years) {
       const key = join("ohlcv", `year=${y}`, "part-0.parquet");
-      const out = await engine.queryToParquet(
-        `SELECT ${LAKE_COLUMNS.join(", ")} FROM read_parquet('${
-          join(from.dir, key)
-        }', hive_partitioning = false)`,
-        { rowGroupSize: params.rowGroupSize },
-      );
+      await engine.registerParquet("src", [{ key, path: join(from.dir, key) }]);
+      const out = await engine.queryToParquet(`SELECT ${LAKE_COLUMNS.join(", ")} FROM src`, {
+        rowGroupSize: params.rowGroupSize,
+      });
+      await engine.drop("src");
       await Deno.mkdir(join(dir, "ohlcv", `year=${y}`), { recursive: true });
       await Deno.writeFile(join(dir, key), out);
       bytes += out.length;
@@ -173,10 +172,8 @@ async function countRowGroups(
   engine: Awaited<ReturnType<typeof openNativeEngine>>,
   path: string,
 ): Promise<number> {
-  const rg = await engine.query(
-    `SELECT count(DISTINCT row_group_id)::INTEGER AS n FROM parquet_metadata('${path}')`,
-  );
-  return Number(rg.getChild("n")!.get(0));
+  const meta = await engine.parquetMetadata({ key: path, path });
+  return new Set(meta.toArray().map((r) => Number(r.row_group_id))).size;
 }
 
 async function buildLake(
@@ -237,13 +234,12 @@ async function buildLake(
     let rowGroups = 0;
     for (const y of years) {
       const files = stagingFiles.get(y)!;
-      const list = files.map((f) => `'${f}'`).join(", ");
+      await engine.registerParquet("staged", files.map((path) => ({ key: path, path })));
       const out = await engine.queryToParquet(
-        `SELECT ${
-          LAKE_COLUMNS.join(", ")
-        } FROM read_parquet([${list}], hive_partitioning = false) ORDER BY symbol, date`,
+        `SELECT ${LAKE_COLUMNS.join(", ")} FROM staged ORDER BY symbol, date`,
         { rowGroupSize: params.rowGroupSize },
       );
+      await engine.drop("staged");
       const target = join(dir, "ohlcv", `year=${y}`);
       await Deno.mkdir(target, { recursive: true });
       await Deno.writeFile(join(target, "part-0.parquet"), out);

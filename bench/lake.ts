@@ -32,7 +32,6 @@ import type { EngineKind } from "../src/lake/engine.ts";
 import type { CachedStore } from "../src/lake/cache.ts";
 import { S3Store } from "../src/lake/s3_store.ts";
 import { LAKE_COLUMNS } from "../src/lake/schema.ts";
-import { parquetViewSql } from "../src/lake/_engine_util.ts";
 import { parseDate } from "../src/core/dates.ts";
 import { ensureLake, type LakeManifest } from "./_lake_build.ts";
 import { type S3rverChild, spawnS3rver } from "./_lake_s3rver.ts";
@@ -129,20 +128,21 @@ async function measureLocal(
     out.few = { symbols: fewSymbols, bestMs: round1(fewBest.bestMs), rows: fewBest.rows };
     // The same rows through one scan with an IN list and through one scan per symbol, on the
     // engine directly: what the wasm engine's choice between them is worth.
-    const files = q.years.map((y) => join(manifest.dir, `ohlcv/year=${y}/part-0.parquet`));
-    const viaView = (split: boolean) => async () => {
-      await lake.engine.query(
-        parquetViewSql("bench_few", files, {
-          symbols: fewSymbols,
-          start: parseDate(q.start),
-          end: parseDate(q.end),
-        }, split),
-      );
+    const files = q.years.map((y) => {
+      const key = `ohlcv/year=${y}/part-0.parquet`;
+      return { key, path: join(manifest.dir, key) };
+    });
+    const viaView = (splitSymbols: boolean) => async () => {
+      await lake.engine.registerParquet("bench_few", files, {
+        symbols: fewSymbols,
+        start: parseDate(q.start),
+        end: parseDate(q.end),
+      }, { splitSymbols });
       return await lake.engine.query("SELECT * FROM bench_few ORDER BY symbol, date");
     };
     const oneScan = await bestOf(Math.max(2, reps - 2), viaView(false), (t) => t.numRows);
     const perSymbol = await bestOf(Math.max(2, reps - 2), viaView(true), (t) => t.numRows);
-    await lake.engine.query("DROP VIEW IF EXISTS bench_few");
+    await lake.engine.drop("bench_few");
     (out.few as Json).oneScanMs = round1(oneScan.bestMs);
     (out.few as Json).scanPerSymbolMs = round1(perSymbol.bestMs);
     log(
@@ -362,13 +362,12 @@ async function rowGroupSweep(
       const dir = join(root, `rg${size}`);
       let bytes = 0;
       for (const y of q.years) {
-        const src = join(manifest.dir, `ohlcv/year=${y}/part-0.parquet`);
-        const sql = `SELECT ${
-          LAKE_COLUMNS.join(", ")
-        } FROM read_parquet('${src}', hive_partitioning = false)`;
-        const out = await native.queryToParquet(sql, {
+        const key = `ohlcv/year=${y}/part-0.parquet`;
+        await native.registerParquet("src", [{ key, path: join(manifest.dir, key) }]);
+        const out = await native.queryToParquet(`SELECT ${LAKE_COLUMNS.join(", ")} FROM src`, {
           rowGroupSize: size,
         });
+        await native.drop("src");
         await Deno.mkdir(join(dir, `ohlcv/year=${y}`), { recursive: true });
         await Deno.writeFile(join(dir, `ohlcv/year=${y}/part-0.parquet`), out);
         bytes += out.length;

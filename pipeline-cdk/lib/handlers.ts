@@ -77,7 +77,8 @@ export const PIPELINE_HANDLERS: readonly PipelineHandler[] = [
     entry: "fetch_stock_data",
     resource: "fetchStockDataFunction",
     memoryMb: 320,
-    lake: { read: ["state/*"], put: ["raw-data/*"], delete: [] },
+    // writeRawBatch files rows that fail the lake's checks in quarantine/DATE/batch-N.parquet.
+    lake: { read: ["state/*"], put: ["raw-data/*", "quarantine/*"], delete: [] },
   },
   {
     state: "AggregateResults",

@@ -141,7 +141,7 @@ Deno.test("functions: what each may touch, in plain words", () => {
     put: ["symbols/*"],
     delete: [],
   });
-  assert.deepEqual(byState.FetchStockData?.put, ["raw-data/*"]);
+  assert.deepEqual(byState.FetchStockData?.put, ["raw-data/*", "quarantine/*"]);
 });
 
 Deno.test("functions: every other permission is its log group, or X-Ray (which has no resources)", () => {

@@ -5,6 +5,7 @@
  * deno task lake info
  * deno task lake symbols
  * deno task lake query "select symbol, max(close) from ohlcv group by 1"
+ * deno task lake verify
  * deno task lake cache clear
  * deno task lake --lake s3://bucket/prefix --engine native info
  * ```
@@ -23,6 +24,10 @@ commands:
   info              the lake's symbols, date range, rows and size
   symbols           the symbols held, one per line
   query "<sql>"     run one read-only SQL statement; tables: ohlcv (curated), raw (raw batches)
+  verify            check every curated file against the manifest's SHA-256; exit 2 naming
+                    each bad file
+  manifest          record the curated files as they are now in ohlcv/_manifest.json (for a
+                    lake written before manifests, or after repairing files by hand)
   cache clear       delete the local cache of S3 objects
 
 options:
@@ -86,7 +91,9 @@ async function main(): Promise<number> {
   const cacheDir = values["cache-dir"] === undefined ? undefined : cliPath(values["cache-dir"]);
   const [command, ...rest] = positionals;
   if (!command) {
-    throw new ConfigError(`No command given: expected info, symbols, query or cache (see --help)`);
+    throw new ConfigError(
+      `No command given: expected info, symbols, query, verify, manifest or cache (see --help)`,
+    );
   }
   const engine = values.engine;
   if (engine !== undefined && engine !== "wasm" && engine !== "native") {
@@ -117,16 +124,29 @@ async function main(): Promise<number> {
           throw new ConfigError(`"info" takes no arguments, got "${rest.join(" ")}"`);
         }
         const info = await lake.info();
-        console.log(`lake     ${info.uri}`);
+        console.log(`lake        ${info.uri}`);
         if (info.objects === 0) {
-          console.log("empty    no curated bars yet (nothing under ohlcv/)");
-          return 0;
+          console.log("empty       no curated bars yet (nothing under ohlcv/)");
+        } else {
+          console.log(`symbols     ${info.symbols.length}: ${info.symbols.join(", ")}`);
+          console.log(`dates       ${info.start ?? "-"} .. ${info.end ?? "-"}`);
+          console.log(`rows        ${info.rows.toLocaleString("en-AU")}`);
+          console.log(
+            `objects     ${info.objects} curated Parquet files, ${
+              (info.bytes / 1e6).toFixed(2)
+            } MB`,
+          );
         }
-        console.log(`symbols  ${info.symbols.length}: ${info.symbols.join(", ")}`);
-        console.log(`dates    ${info.start ?? "-"} .. ${info.end ?? "-"}`);
-        console.log(`rows     ${info.rows.toLocaleString("en-AU")}`);
+        const q = info.quarantine;
+        const names = Object.entries(q.byName).map(([n, r]) => `${n} ${r.toLocaleString("en-AU")}`);
         console.log(
-          `objects  ${info.objects} curated Parquet files, ${(info.bytes / 1e6).toFixed(2)} MB`,
+          q.files === 0
+            ? "quarantine  none"
+            : `quarantine  ${q.rows.toLocaleString("en-AU")} rows in ${q.files} file${
+              q.files === 1 ? "" : "s"
+            } (${names.join(", ")}); latest ${q.latest?.date ?? "-"}: ${
+              (q.latest?.rows ?? 0).toLocaleString("en-AU")
+            } rows`,
         );
         return 0;
       }
@@ -146,9 +166,43 @@ async function main(): Promise<number> {
         printTable(await lake.sql(rest[0]!), maxRows, values.json);
         return 0;
       }
+      case "verify": {
+        if (rest.length) {
+          throw new ConfigError(`"verify" takes no arguments, got "${rest.join(" ")}"`);
+        }
+        const report = await lake.verify();
+        for (const key of report.repaired) {
+          console.log(`repaired  ${key}: the cached copy was corrupt; downloaded again`);
+        }
+        for (const p of report.problems) console.log(`BAD  ${p.key}: ${p.problem}`);
+        if (report.problems.length > 0) {
+          console.error(
+            `error: ${report.problems.length} problem${
+              report.problems.length === 1 ? "" : "s"
+            } in ${report.uri}: ${report.problems.map((p) => p.key).join(", ")}`,
+          );
+          return 2;
+        }
+        console.log(
+          report.manifest
+            ? `ok  ${report.checked} curated files match the manifest (SHA-256) in ${report.uri}`
+            : `ok  ${report.uri} holds no curated files yet`,
+        );
+        return 0;
+      }
+      case "manifest": {
+        if (rest.length) {
+          throw new ConfigError(`"manifest" takes no arguments, got "${rest.join(" ")}"`);
+        }
+        const m = await lake.rebuildManifest();
+        console.log(
+          `recorded ${Object.keys(m.files).length} curated files in ohlcv/_manifest.json`,
+        );
+        return 0;
+      }
       default:
         throw new ConfigError(
-          `Unknown command "${command}": expected info, symbols, query or cache`,
+          `Unknown command "${command}": expected info, symbols, query, verify, manifest or cache`,
         );
     }
   } finally {

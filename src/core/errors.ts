@@ -46,7 +46,11 @@ export class LakeError extends Error {
   }
 }
 
-/** The kinds of {@link LakeError}. */
+/**
+ * The kinds of {@link LakeError}: `Locked` (another writer holds the lake, or this
+ * one lost its lock), `Checksum` (bytes differ from their recorded SHA-256),
+ * `Invalid` (rows that fail validation where they cannot be quarantined).
+ */
 export type LakeErrorCode =
   | "NotFound"
   | "Empty"
@@ -57,6 +61,9 @@ export type LakeErrorCode =
   | "Schema"
   | "OutOfMemory"
   | "Timeout"
+  | "Locked"
+  | "Checksum"
+  | "Invalid"
   | "Other";
 
 /**

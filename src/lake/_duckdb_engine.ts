@@ -8,34 +8,59 @@
  * @module
  */
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, link, mkdir, mkdtemp, readFile, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Table } from "apache-arrow";
-import { LakeError } from "../core/errors.ts";
+import { ConfigError, LakeError } from "../core/errors.ts";
 import {
   DEFAULT_ROW_GROUP_SIZE,
   type Engine,
   type EngineKind,
   type ParquetFilter,
   type ParquetSource,
+  type ParquetViewOptions,
   type ParquetWriteOptions,
 } from "./engine.ts";
 import {
   checkName,
   checkSources,
+  explainArgument,
   messageOf,
   parquetViewSql,
   quoteIdent,
   quoteString,
   sqlSnippet,
 } from "./_engine_util.ts";
+import { fsCode } from "./_fs.ts";
 
 /** DuckDB error classes a damaged file can raise without naming it (not SQL mistakes). */
 const DECODE_ERROR =
   /^(Invalid Error|Invalid Input Error|IO Error|Serialization Error|Internal Error|Conversion Error)\b/;
 /** Errors about the query itself, which may quote a path without the file being at fault. */
 const SQL_MISTAKE = /^(Parser Error|Binder Error|Catalog Error|Syntax Error)\b/;
+/** Native DuckDB refusing a path outside `allowed_directories`. */
+const NATIVE_DENIED = /Permission Error: Cannot access (?:file|directory) "([^"]*)"/;
+/** The wasm engine's file-system guard refusing a path (see engine_wasm.ts). */
+export const OUTSIDE_THE_LAKE = "is outside the lake";
+
+/** What DuckDB's parser makes of a text, as far as `checkReadOnly` cares. */
+export type Parsed =
+  /** Exactly one statement of the SELECT family (SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE, SHOW…). */
+  | { kind: "select" }
+  /** Several statements, or one that is not a SELECT. */
+  | { kind: "other" }
+  /** Not valid SQL: DuckDB's parser error. */
+  | { kind: "syntax"; message: string };
+
+/** The one message for a statement `lake.sql` will not run. */
+function notReadOnly(sql: string): ConfigError {
+  const one = sql.replace(/\s+/g, " ").trim();
+  return new ConfigError(
+    `Only one read-only statement is allowed (SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE, ` +
+      `SHOW, or EXPLAIN of one of those), got: ${one.length > 80 ? `${one.slice(0, 77)}...` : one}`,
+  );
+}
 
 /**
  * Makes a private temporary directory for an engine's Parquet round trips.
@@ -44,7 +69,8 @@ const SQL_MISTAKE = /^(Parser Error|Binder Error|Catalog Error|Syntax Error)\b/;
  * @returns Its path.
  */
 export async function engineTempDir(kind: EngineKind): Promise<string> {
-  return await mkdtemp(join(tmpdir(), `asxlab-${kind}-`));
+  // The real path: the engines' file guards compare paths (macOS's /var is /private/var).
+  return await realpath(await mkdtemp(join(tmpdir(), `asxlab-${kind}-`)));
 }
 
 /**
@@ -63,10 +89,14 @@ export abstract class DuckDBEngine implements Engine {
   abstract readonly kind: EngineKind;
   /** The DuckDB version the engine runs. */
   readonly duckdbVersion: string;
-  readonly #tempDir: string;
+  /**
+   * The engine's private directory: its Parquet writes, and the pinned copies of
+   * the files its views read (`in/`). The engine may touch nothing else.
+   */
+  protected readonly tempDir: string;
   #closed = false;
   #seq = 0;
-  /** Views over Parquet files, with their sources (to name keys in errors). */
+  /** Views over Parquet files, with their sources (paths of the pinned copies, to name keys in errors). */
   readonly #views = new Map<string, readonly ParquetSource[]>();
   /** Tables made by `registerArrow` (so dropping them needs no catalog lookup). */
   readonly #tables = new Set<string>();
@@ -77,7 +107,7 @@ export abstract class DuckDBEngine implements Engine {
    */
   protected constructor(duckdbVersion: string, tempDir: string) {
     this.duckdbVersion = duckdbVersion;
-    this.#tempDir = tempDir;
+    this.tempDir = tempDir;
   }
 
   /** Runs one statement and returns its result; throws DuckDB's own error. */
@@ -88,6 +118,8 @@ export abstract class DuckDBEngine implements Engine {
   protected abstract writeParquet(sql: string, file: string, rowGroupSize: number): Promise<void>;
   /** Releases the connection and database. */
   protected abstract release(): Promise<void>;
+  /** What DuckDB's parser makes of `sql` (parsing only: nothing runs). */
+  protected abstract parse(sql: string): Promise<Parsed>;
 
   /**
    * Called before a view starts reading `paths` and after it stops: an engine that
@@ -139,12 +171,34 @@ export abstract class DuckDBEngine implements Engine {
   }
 
   /**
+   * Checks that `sql` is exactly one read-only statement, as DuckDB's own parser
+   * sees it: a SELECT (WITH, FROM-first, VALUES, a parenthesised union…), DESCRIBE,
+   * SUMMARIZE or SHOW, or an EXPLAIN [ANALYZE] of one of those. Strings, quoted
+   * names and comments are the parser's business, so a `;` inside a literal is fine.
+   *
+   * @param sql The statement (a trailing `;` is allowed).
+   * @returns When it is one read-only statement.
+   * @throws {ConfigError} When it is several statements, another kind of statement, or not SQL.
+   */
+  async checkReadOnly(sql: string): Promise<void> {
+    this.#check();
+    const parsed = await this.parse(sql);
+    if (parsed.kind === "select") return;
+    if (parsed.kind === "syntax") throw new ConfigError(`Cannot parse the SQL: ${parsed.message}`);
+    // EXPLAIN [ANALYZE] runs its statement: only of a statement that passes on its own.
+    const argument = explainArgument(sql);
+    if (argument !== undefined && (await this.parse(argument)).kind === "select") return;
+    throw notReadOnly(sql);
+  }
+
+  /**
    * Creates (or replaces) view `name` over Parquet files, holding exactly the rows and
    * columns `filter` selects. DuckDB reads the files when a query uses the view.
    *
    * @param name A plain identifier.
    * @param sources Files with their lake keys.
    * @param filter Symbols, dates and columns.
+   * @param options Whether to scan each symbol on its own (default: the engine decides).
    * @returns When the view exists.
    * @throws {LakeError} `NotFound` naming the key of a missing file, `Corrupt` naming the key
    *   of a file whose footer is unreadable, `Schema` on a missing column.
@@ -153,6 +207,7 @@ export abstract class DuckDBEngine implements Engine {
     name: string,
     sources: readonly ParquetSource[],
     filter: ParquetFilter = {},
+    options: ParquetViewOptions = {},
   ): Promise<void> {
     checkName(name);
     this.#check();
@@ -164,17 +219,17 @@ export abstract class DuckDBEngine implements Engine {
       this.#tables.add(name);
       return;
     }
-    const previous = this.#views.get(name);
-    if (previous) this.forgetFiles(previous.map((s) => s.path));
-    else if (this.#tables.has(name)) await this.drop(name);
-    const paths = sources.map((s) => s.path);
-    this.forgetFiles(paths);
-    this.#views.set(name, sources);
-    const sql = parquetViewSql(name, paths, filter, this.splitSymbols(filter, paths.length, bytes));
+    if (this.#views.has(name) || this.#tables.has(name)) await this.drop(name);
+    const pinned = await this.#pin(sources);
+    const paths = pinned.map((s) => s.path);
+    this.#views.set(name, pinned);
+    const split = options.splitSymbols ?? this.splitSymbols(filter, paths.length, bytes);
+    const sql = parquetViewSql(name, paths, filter, split, options.dedupe);
     try {
       await this.#replacing(name, () => this.query(sql));
     } catch (err) {
       this.#views.delete(name);
+      await this.#unpin(pinned);
       const text = messageOf(err);
       const missing = /Referenced column "([^"]+)" not found/.exec(text);
       if (missing) {
@@ -185,6 +240,79 @@ export abstract class DuckDBEngine implements Engine {
       }
       throw err;
     }
+  }
+
+  /**
+   * Describes a Parquet file as DuckDB's `parquet_metadata` (row groups, column
+   * chunks, physical types, compression, statistics) or `parquet_schema` (the
+   * schema elements and their logical types) does, reading a pinned copy.
+   *
+   * @param source The file and its lake key.
+   * @param what Which description. @default {"metadata"}
+   * @returns DuckDB's rows, all columns.
+   * @throws {LakeError} `NotFound` when the file is missing; `Corrupt`-like errors from DuckDB otherwise.
+   */
+  async parquetMetadata(
+    source: ParquetSource,
+    what: "metadata" | "schema" = "metadata",
+  ): Promise<Table> {
+    this.#check();
+    await checkSources([source]);
+    const [pin] = await this.#pin([source]);
+    try {
+      return await this.query(`SELECT * FROM parquet_${what}(${quoteString(pin!.path)})`);
+    } catch (err) {
+      throw err instanceof LakeError && err.code === "Other" ? corrupt(source.key, err) : err;
+    } finally {
+      await this.#unpin([pin!]);
+    }
+  }
+
+  /**
+   * Pins each source: a hard link in the engine's `in/` directory (a copy when the
+   * file is on another file system or may not be linked). The view reads only the
+   * pin, so its footer and its pages come from one version of the file even when
+   * the lake replaces it meanwhile (writers always rename a new file over the old
+   * one, never write into it), and DuckDB needs no access to the lake's directory.
+   * Each pin has a new name: no engine can serve stale cached pages for it.
+   */
+  async #pin(sources: readonly ParquetSource[]): Promise<ParquetSource[]> {
+    const dir = join(this.tempDir, "in");
+    await mkdir(dir, { recursive: true });
+    const pinned: ParquetSource[] = [];
+    try {
+      for (const source of sources) {
+        // Zero-padded: pins sort in the order of their sources (see `dedupe`).
+        const path = join(dir, `p${String(this.#seq++).padStart(10, "0")}.parquet`);
+        try {
+          await linkRetrying(source.path, path);
+        } catch (err) {
+          if (fsCode(err) === "ENOENT") throw missing(source, err);
+          try {
+            await copyFile(source.path, path);
+          } catch (copyErr) {
+            if (fsCode(copyErr) === "ENOENT") throw missing(source, copyErr);
+            throw new LakeError(
+              `Cannot read Parquet object "${source.key}" from "${source.path}": ${
+                messageOf(copyErr)
+              }`,
+              { key: source.key, cause: copyErr },
+            );
+          }
+        }
+        pinned.push({ key: source.key, path });
+      }
+    } catch (err) {
+      await this.#unpin(pinned);
+      throw err;
+    }
+    return pinned;
+  }
+
+  /** Forgets and removes pins. */
+  async #unpin(pinned: readonly ParquetSource[]): Promise<void> {
+    this.forgetFiles(pinned.map((s) => s.path));
+    for (const { path } of pinned) await rm(path, { force: true }).catch(() => {});
   }
 
   /**
@@ -225,13 +353,14 @@ export abstract class DuckDBEngine implements Engine {
     const known = sources ? "VIEW" : this.#tables.has(name) ? "TABLE" : undefined;
     this.#views.delete(name);
     this.#tables.delete(name);
-    if (sources) this.forgetFiles(sources.map((s) => s.path));
     if (known) {
       try {
         await this.exec(`DROP ${known} IF EXISTS ${quoteIdent(name)}`);
         return;
       } catch {
         // replaced through SQL by an object of the other kind: look it up below
+      } finally {
+        if (sources) await this.#unpin(sources);
       }
     }
     await this.#dropLookedUp(name);
@@ -283,7 +412,7 @@ export abstract class DuckDBEngine implements Engine {
       );
     }
     this.#check();
-    const file = join(this.#tempDir, `w${this.#seq++}.parquet`);
+    const file = join(this.tempDir, `w${this.#seq++}.parquet`);
     try {
       try {
         await this.writeParquet(sql, file, n);
@@ -313,7 +442,7 @@ export abstract class DuckDBEngine implements Engine {
     try {
       await this.release();
     } finally {
-      await rm(this.#tempDir, { recursive: true, force: true }).catch(() => {});
+      await rm(this.tempDir, { recursive: true, force: true }).catch(() => {});
     }
   }
 
@@ -350,6 +479,15 @@ export abstract class DuckDBEngine implements Engine {
 
   #sqlError(err: unknown, sql: string): LakeError {
     const text = messageOf(err);
+    const denied = NATIVE_DENIED.exec(text)?.[1];
+    if (denied !== undefined || text.includes(OUTSIDE_THE_LAKE)) {
+      const what = denied === undefined ? "" : `"${denied}" ${OUTSIDE_THE_LAKE}: `;
+      return new LakeError(
+        `${what}${text.split("\n")[0]!.trim()} (SQL on the lake reads only the lake's own ` +
+          `tables, e.g. ohlcv and raw)\n  in: ${sqlSnippet(sql)}`,
+        { code: "AccessDenied", cause: err },
+      );
+    }
     if (!SQL_MISTAKE.test(text)) {
       for (const sources of this.#views.values()) {
         for (const { path, key } of sources) if (text.includes(path)) return corrupt(key, err);
@@ -369,6 +507,30 @@ export abstract class DuckDBEngine implements Engine {
     }
     return new LakeError(`SQL failed: ${text}\n  in: ${sqlSnippet(sql)}`, { cause: err });
   }
+}
+
+/**
+ * `link`, retried while the source exists: Linux fails a link with ENOENT when a
+ * rename replaces the source between the link's lookup and its commit (the old
+ * inode has just lost its last name), which is exactly what a writer does.
+ */
+async function linkRetrying(from: string, to: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await link(from, to);
+    } catch (err) {
+      if (fsCode(err) !== "ENOENT" || attempt >= 5) throw err;
+      await stat(from); // gone for good: ENOENT from here
+    }
+  }
+}
+
+/** A `LakeError` with code `NotFound`: a source that disappeared before it was pinned. */
+function missing(source: ParquetSource, err: unknown): LakeError {
+  return new LakeError(
+    `Cannot read Parquet object "${source.key}": file "${source.path}" does not exist`,
+    { key: source.key, code: "NotFound", cause: err },
+  );
 }
 
 /**

@@ -100,10 +100,16 @@ export async function checkSources(sources: readonly ParquetSource[]): Promise<n
  * each pruned by its equality, for a DuckDB that cannot push an `IN` list into the
  * scan (0.9): worth it when a few symbols are wanted from large files.
  *
+ * With `dedupe`, files of one group (a year with several files: another tool's
+ * layout, or a merge killed between replacing the year's file and deleting the
+ * others) keep one row per (symbol, date): the first by `dedupe.order`, then the
+ * file that comes last. Groups of one file are read as they are.
+ *
  * @param name The view's (checked) name.
  * @param paths Local file paths, in order.
  * @param filter Symbols (validated here), dates and columns.
  * @param splitSymbols One scan per symbol instead of one scan with an `IN` list. @default {false}
+ * @param dedupe Each path's group, and the SQL order that picks a group's row.
  * @returns `CREATE OR REPLACE VIEW …`.
  * @throws {ConfigError} On an invalid symbol.
  * @throws {RangeError} On a fractional epoch day.
@@ -113,15 +119,33 @@ export function parquetViewSql(
   paths: readonly string[],
   filter: ParquetFilter,
   splitSymbols = false,
+  dedupe?: { group: readonly (string | number)[]; order: string },
 ): string {
   const cols = filter.columns ? filter.columns.map(quoteIdent).join(", ") : "*";
-  const files = paths.map(quoteString).join(", ");
-  const scan = (f: ParquetFilter) =>
-    `SELECT ${cols} FROM read_parquet([${files}], hive_partitioning = false)${whereClause(f)}`;
-  const body = splitSymbols && filter.symbols && filter.symbols.length > 1
-    ? filter.symbols.map((s) => scan({ ...filter, symbols: [s] })).join(" UNION ALL ")
-    : scan(filter);
-  return `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS ${body}`;
+  const list = (ps: readonly string[]) => ps.map(quoteString).join(", ");
+  const scan = (ps: readonly string[], f: ParquetFilter) =>
+    `SELECT ${cols} FROM read_parquet([${list(ps)}], hive_partitioning = false)${whereClause(f)}`;
+  const scans = (ps: readonly string[]) =>
+    splitSymbols && filter.symbols && filter.symbols.length > 1
+      ? filter.symbols.map((s) => scan(ps, { ...filter, symbols: [s] }))
+      : [scan(ps, filter)];
+  const groups = new Map<string | number, string[]>();
+  paths.forEach((p, i) => {
+    const g = dedupe?.group[i] ?? i;
+    groups.set(g, [...(groups.get(g) ?? []), p]);
+  });
+  const singles = [...groups.values()].filter((g) => g.length === 1).map((g) => g[0]!);
+  const parts = singles.length > 0 ? scans(singles) : [];
+  for (const files of groups.values()) {
+    if (files.length === 1) continue;
+    parts.push(
+      `SELECT ${cols === "*" ? "* EXCLUDE (filename)" : cols} FROM (SELECT * FROM ` +
+        `read_parquet([${list(files)}], hive_partitioning = false, filename = true)` +
+        `${whereClause(filter)} QUALIFY row_number() OVER (PARTITION BY symbol, date ` +
+        `ORDER BY ${dedupe!.order}, filename DESC) = 1)`,
+    );
+  }
+  return `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS ${parts.join(" UNION ALL ")}`;
 }
 
 /** The exact filter as a WHERE clause (symbols validated before they touch SQL). */
@@ -147,6 +171,49 @@ function whereClause(filter: ParquetFilter): string {
 function sqlDay(day: number): string {
   if (!Number.isInteger(day)) throw new RangeError(`Invalid epoch day ${day}: expected an integer`);
   return `DATE '${formatDate(day)}'`;
+}
+
+/**
+ * What an `EXPLAIN` or `EXPLAIN ANALYZE` statement explains: the text after those
+ * keywords (and any whitespace and comments before and between them), or
+ * `undefined` when `sql` is not an EXPLAIN. Only splits the text: whether the
+ * rest is a statement that may run is DuckDB's parser's call (`checkReadOnly`).
+ * Anything unusual (nested comments, `EXPLAIN (FORMAT …)`) leaves a rest the
+ * parser rejects, so the split errs on the side of refusing.
+ *
+ * @param sql A statement.
+ * @returns The explained statement, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { explainArgument } from "./_engine_util.ts";
+ * assert.equal(explainArgument("/* why *\/ EXPLAIN ANALYZE select 1"), "select 1");
+ * assert.equal(explainArgument("select 1"), undefined);
+ * ```
+ */
+export function explainArgument(sql: string): string | undefined {
+  let rest = skipBlank(sql);
+  const explain = /^explain\b/i.exec(rest);
+  if (!explain) return undefined;
+  rest = skipBlank(rest.slice(explain[0].length));
+  const analyze = /^analyze\b/i.exec(rest);
+  if (analyze) rest = skipBlank(rest.slice(analyze[0].length));
+  return rest;
+}
+
+/** Drops leading whitespace, `-- …` line comments and `/* … *\/` block comments. */
+function skipBlank(text: string): string {
+  for (;;) {
+    const t = text.replace(/^\s+/, "");
+    if (t.startsWith("--")) {
+      const nl = t.indexOf("\n");
+      text = nl < 0 ? "" : t.slice(nl + 1);
+    } else if (t.startsWith("/*")) {
+      const end = t.indexOf("*/");
+      text = end < 0 ? "" : t.slice(end + 2);
+    } else return t;
+  }
 }
 
 /**

@@ -6,17 +6,20 @@
  * @module
  */
 
-import { mkdir, open, readdir, rename, rm, rmdir } from "node:fs/promises";
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 
-/** Temp files look like `.part-0.parquet.3f9a1c2e7b.tmp`: hidden, random, `.tmp`. */
-const TEMP_NAME = /^\..+\.[0-9a-f]{10}\.tmp$/;
+/**
+ * Temp files look like `.part-0.parquet.3f9a1c2e7b.tmp`: hidden, random, `.tmp`;
+ * the compare-and-swap guard of a key is `.<name>.cas`.
+ */
+const TEMP_NAME = /^\..+\.(?:[0-9a-f]{10}\.tmp|cas)$/;
 
 /**
- * Whether a file name is one of our in-flight temp files (listings skip them).
+ * Whether a file name is one of our in-flight temp files or guards (listings skip them).
  *
  * @param name A file name (last path segment).
- * @returns `true` for names {@link writeFileAtomic} uses.
+ * @returns `true` for names {@link writeFileAtomic} and {@link withFileGuard} use.
  */
 export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name);
@@ -39,25 +42,116 @@ function tempNameFor(path: string): string {
  * @throws {Error} The underlying file-system error (callers wrap it).
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const tmp = tempNameFor(path);
   let renamed = false;
   try {
-    const fh = await open(tmp, "wx");
-    try {
-      let off = 0;
-      while (off < bytes.length) {
-        const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
-        off += bytesWritten;
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeTemp(tmp, bytes);
     await rename(tmp, path);
     renamed = true;
   } finally {
     if (!renamed) await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Writes a new temp file whole and flushed (its parent directory created), and
+ * returns what identifies that version of it.
+ */
+async function writeTemp(tmp: string, bytes: Uint8Array): Promise<FileVersion> {
+  await mkdir(dirname(tmp), { recursive: true });
+  const fh = await open(tmp, "wx");
+  try {
+    let off = 0;
+    while (off < bytes.length) {
+      const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
+      off += bytesWritten;
+    }
+    await fh.sync();
+    const st = await fh.stat({ bigint: true });
+    return { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** What identifies one version of a file: its inode, mtime and size. */
+export interface FileVersion {
+  /** Inode number. */
+  ino: bigint;
+  /** Modification time, ms. */
+  mtimeMs: bigint;
+  /** Size in bytes. */
+  size: bigint;
+}
+
+/**
+ * Creates `path` holding `bytes` only if nothing has that name, atomically: a
+ * complete temp file (flushed) is hard-linked into place, which fails if the name
+ * is taken, so no reader ever sees a partial file and two writers cannot both win.
+ *
+ * @param path Destination file (parents are created).
+ * @param bytes The whole content.
+ * @returns The new file's version, or `undefined` when the name was taken.
+ * @throws {Error} Other file-system errors.
+ */
+export async function writeFileExclusive(
+  path: string,
+  bytes: Uint8Array,
+): Promise<FileVersion | undefined> {
+  const tmp = tempNameFor(path);
+  try {
+    const version = await writeTemp(tmp, bytes);
+    try {
+      await link(tmp, path);
+    } catch (err) {
+      if (fsCode(err) === "EEXIST") return undefined;
+      throw err;
+    }
+    return version;
+  } finally {
+    await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+/** A guard older than this was left by a killed process (the guarded work takes milliseconds). */
+const GUARD_STALE_MS = 10_000;
+
+/**
+ * Runs `work` while holding an exclusive guard file `.<name>.cas` beside `path`,
+ * so that a compare-and-swap on `path` (read its version, then replace or delete
+ * it) is not interleaved with another process's. A guard left by a killed
+ * process is removed after {@link GUARD_STALE_MS}.
+ *
+ * @param path The file being compared and swapped.
+ * @param work The comparison and the swap.
+ * @returns What `work` returns.
+ * @throws {Error} When the guard cannot be taken within twice the stale time, or `work`'s error.
+ */
+export async function withFileGuard<T>(path: string, work: () => Promise<T>): Promise<T> {
+  const guard = join(dirname(path), `.${basename(path)}.cas`);
+  await mkdir(dirname(path), { recursive: true });
+  const started = Date.now();
+  for (;;) {
+    try {
+      await (await open(guard, "wx")).close();
+      break;
+    } catch (err) {
+      if (fsCode(err) !== "EEXIST") throw err;
+      const st = await stat(guard).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) {
+        await rm(guard, { force: true });
+        continue;
+      }
+      if (Date.now() - started > 2 * GUARD_STALE_MS) {
+        throw new Error(`cannot take the guard ${guard}: held for over ${2 * GUARD_STALE_MS} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(guard, { force: true }).catch(() => {});
   }
 }
 
@@ -114,6 +208,37 @@ export async function walkFiles(dir: string): Promise<string[]> {
     }
   }
   await walk(dir, "");
+  return out;
+}
+
+/**
+ * Every temp file (not guards) under `dir`, recursively, with its age.
+ *
+ * @param dir The directory to walk.
+ * @returns Absolute paths and their modification times (ms).
+ * @throws {Error} File-system errors other than "not found".
+ */
+export async function findTempFiles(dir: string): Promise<{ path: string; mtimeMs: number }[]> {
+  const out: { path: string; mtimeMs: number }[] = [];
+  async function walk(abs: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch (err) {
+      const code = fsCode(err);
+      if (code === "ENOENT" || code === "ENOTDIR") return;
+      throw err;
+    }
+    for (const entry of entries) {
+      const path = join(abs, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && isTempName(entry.name) && !entry.name.endsWith(".cas")) {
+        const st = await stat(path).catch(() => undefined);
+        if (st) out.push({ path, mtimeMs: st.mtimeMs });
+      }
+    }
+  }
+  await walk(dir);
   return out;
 }
 

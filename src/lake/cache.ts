@@ -277,6 +277,46 @@ export class CachedStore implements LakeStore {
   }
 
   /**
+   * Writes through to the inner store only if the key is free (nothing is cached).
+   *
+   * @param key An object key.
+   * @param body The bytes.
+   * @returns The new object's info, or `undefined` when the key is taken.
+   * @throws {LakeError} As the inner store's `putIfAbsent`.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined> {
+    await this.evict(key);
+    return await this.inner.putIfAbsent(key, body);
+  }
+
+  /**
+   * Writes through to the inner store only if the object's ETag is still `etag`.
+   *
+   * @param key An object key.
+   * @param body The bytes.
+   * @param etag The ETag the object must have.
+   * @returns The new object's info, or `undefined` when it changed or is gone.
+   * @throws {LakeError} As the inner store's `putIfMatch`.
+   */
+  async putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined> {
+    await this.evict(key);
+    return await this.inner.putIfMatch(key, body, etag);
+  }
+
+  /**
+   * Deletes from the inner store only if the object's ETag is still `etag`.
+   *
+   * @param key An object key.
+   * @param etag The ETag the object must have.
+   * @returns Whether it was deleted.
+   * @throws {LakeError} As the inner store's `deleteIfMatch`.
+   */
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    await this.evict(key);
+    return await this.inner.deleteIfMatch(key, etag);
+  }
+
+  /**
    * Forgets the cached copy of `key` (record first, then file), if any. The Lake
    * calls this when cached bytes fail to parse.
    *

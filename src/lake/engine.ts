@@ -33,6 +33,22 @@ export interface ParquetFilter {
   columns?: readonly string[];
 }
 
+/** How {@link Engine.registerParquet} builds its view. */
+export interface ParquetViewOptions {
+  /**
+   * Scan each of the filter's symbols on its own (`true`) or all in one scan with
+   * an `IN` list (`false`). @default {the engine decides (see engine_wasm.ts)}
+   */
+  splitSymbols?: boolean;
+  /**
+   * Sources that may hold the same (symbol, date): `group[i]` is source i's group
+   * (e.g. its year); in a group of several files only the first row of each
+   * (symbol, date) by `order` (SQL, e.g. the freshest) is kept, then the later file's.
+   * @default {no deduplication}
+   */
+  dedupe?: { group: readonly (string | number)[]; order: string };
+}
+
 /** Options for {@link Engine.queryToParquet}. */
 export interface ParquetWriteOptions {
   /**
@@ -53,6 +69,9 @@ export const DEFAULT_ROW_GROUP_SIZE = 4_096;
  *
  * Tables and views an engine creates are private to it (wasm: a schema per
  * engine on the shared instance; native: an in-memory database per engine).
+ * An engine touches no file outside its own temporary directory: a view reads a
+ * pinned copy of each file (one version, even if the lake replaces the file
+ * meanwhile), and SQL naming any other path fails with `AccessDenied`.
  * Every method throws `LakeError`: code `Corrupt` (unreadable Parquet, naming
  * the key), `NotFound` (missing file), `Schema` (files or columns that do not
  * line up), `OutOfMemory` (the request cannot fit), `Other` (SQL errors, with
@@ -74,11 +93,23 @@ export interface Engine {
     name: string,
     sources: readonly ParquetSource[],
     filter?: ParquetFilter,
+    options?: ParquetViewOptions,
   ): Promise<void>;
+  /**
+   * DuckDB's description of one Parquet file: `parquet_metadata` (row groups,
+   * column chunks, types, compression, statistics) or `parquet_schema`.
+   */
+  parquetMetadata(source: ParquetSource, what?: "metadata" | "schema"): Promise<Table>;
   /** Creates (or replaces) table `name` from an Arrow table. */
   registerArrow(name: string, table: Table): Promise<void>;
   /** Drops table or view `name` if it exists. */
   drop(name: string): Promise<void>;
+  /**
+   * Checks, with DuckDB's own parser, that `sql` is one read-only statement: a
+   * SELECT (WITH, FROM-first, VALUES…), DESCRIBE, SUMMARIZE, SHOW, or EXPLAIN
+   * [ANALYZE] of one of those. A `ConfigError` otherwise.
+   */
+  checkReadOnly(sql: string): Promise<void>;
   /** Runs one SQL statement and returns its result as an apache-arrow 21 Table (empty for DDL). */
   query(sql: string): Promise<Table>;
   /**

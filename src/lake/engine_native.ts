@@ -14,13 +14,21 @@
  * into apache-arrow 21 chunk by chunk (`_duckdb_arrow.ts`). Each engine owns an
  * in-memory database, so engines do not see each other's tables.
  *
+ * Confined: each database is opened with `allowed_directories` set to the
+ * engine's own temporary directory (its writes, and the pinned copies of the lake
+ * files its views read), `enable_external_access = false` and then
+ * `lock_configuration = true`, so no SQL can read, write or attach a file
+ * anywhere else, load an extension from disk, or undo those settings.
+ *
  * @module
  */
 
+import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { join, sep } from "node:path";
 import type { Table } from "apache-arrow";
 import { LakeError } from "../core/errors.ts";
-import { DuckDBEngine, engineTempDir, parquetCopyOptions } from "./_duckdb_engine.ts";
+import { DuckDBEngine, engineTempDir, parquetCopyOptions, type Parsed } from "./_duckdb_engine.ts";
 import { appendArrow, type Connection, type NodeApi, resultToArrow } from "./_duckdb_arrow.ts";
 import { messageOf, quoteString } from "./_engine_util.ts";
 
@@ -57,6 +65,7 @@ export async function openNativeEngine(): Promise<NativeEngine> {
   let duck: NodeApi;
   let instance: Instance;
   let conn: Connection;
+  const tempDir = await engineTempDir("native");
   try {
     duck = loadApi();
     instance = await duck.DuckDBInstance.create(":memory:", {
@@ -69,6 +78,7 @@ export async function openNativeEngine(): Promise<NativeEngine> {
     });
     conn = await instance.connect();
   } catch (err) {
+    await rm(tempDir, { recursive: true, force: true });
     const missing = /Cannot find module|MODULE_NOT_FOUND/.test(messageOf(err));
     throw new LakeError(
       missing
@@ -80,10 +90,19 @@ export async function openNativeEngine(): Promise<NativeEngine> {
       { cause: err },
     );
   }
+  // The order matters: the directory first, then external access off, then the lock.
+  for (
+    const setting of [
+      `SET allowed_directories = [${quoteString(tempDir + sep)}]`,
+      `SET temp_directory = ${quoteString(join(tempDir, "spill"))}`,
+      "SET enable_external_access = false",
+      "SET lock_configuration = true",
+    ]
+  ) await conn.run(setting);
   const version = String(
     (await resultToArrow(await conn.stream("SELECT version() AS v"))).getChild("v")?.get(0),
   );
-  const engine = new NativeEngine(duck, instance, conn, version, await engineTempDir("native"));
+  const engine = new NativeEngine(duck, instance, conn, version, tempDir);
   live.add(engine);
   return engine;
 }
@@ -151,6 +170,20 @@ export class NativeEngine extends DuckDBEngine {
     await this.#conn.run(
       `COPY (${sql}) TO ${quoteString(file)} ${parquetCopyOptions(rowGroupSize)}`,
     );
+  }
+
+  /** DuckDB's parser, through `json_serialize_sql`: it serializes exactly the SELECT family. */
+  protected override async parse(sql: string): Promise<Parsed> {
+    const t = await this.exec(`SELECT json_serialize_sql(${quoteString(sql)}) AS j`);
+    const out = JSON.parse(String(t.getChild("j")?.get(0))) as {
+      error: boolean;
+      error_type?: string;
+      error_message?: string;
+      statements?: unknown[];
+    };
+    if (!out.error) return { kind: out.statements?.length === 1 ? "select" : "other" };
+    if (out.error_type === "parser") return { kind: "syntax", message: out.error_message ?? "" };
+    return { kind: "other" };
   }
 
   /** Closes the connection and the database. */

@@ -15,11 +15,20 @@
  * as Arrow IPC stream bytes read by apache-arrow 21 (duckdb-wasm's own arrow 13
  * objects never escape), and Arrow tables go in the same way.
  *
+ * Confined: DuckDB 0.9.1's `enable_external_access = false` also disables
+ * `read_parquet`, so the guard is one level down, in the Node runtime every file
+ * access goes through. While an engine runs SQL it may open, list, test or glob
+ * only paths inside its own temporary directory (its writes, and the pinned
+ * copies of the lake files its views read, which it may not write); anything
+ * else fails with "… is outside the lake", and HTTP/S3 URLs are refused. The
+ * instance's configuration is locked (`lock_configuration`) after extensions
+ * are switched off, so no SQL can switch them back on.
+ *
  * Three details of this build are handled here:
  * - Its Node runtime opens every file read-write and keeps it open, with its
  *   pages cached, across queries. Files are opened read-only (a read-only lake
- *   stays readable) and forgotten before a view reads them and after it is
- *   dropped, so a query never sees a file as it was before it was replaced.
+ *   stays readable) and forgotten when their view is dropped; each view reads
+ *   pinned copies with names never used before, so no cached page is stale.
  * - Its single-threaded Parquet writer cuts row groups at whole 2,048-row vectors
  *   after passing `ROW_GROUP_SIZE`, so writes go through a temporary table (whose
  *   scan yields whole vectors) with `ROW_GROUP_SIZE` one less than asked: groups
@@ -32,10 +41,18 @@
 
 import { constants, existsSync, fstatSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Table, tableFromIPC, tableToIPC } from "apache-arrow";
-import { LakeError } from "../core/errors.ts";
-import { DuckDBEngine, engineTempDir, parquetCopyOptions } from "./_duckdb_engine.ts";
+import { envVar } from "../core/env.ts";
+import { ConfigError, LakeError } from "../core/errors.ts";
+import {
+  DuckDBEngine,
+  engineTempDir,
+  OUTSIDE_THE_LAKE,
+  parquetCopyOptions,
+  type Parsed,
+} from "./_duckdb_engine.ts";
 import type { ParquetFilter } from "./engine.ts";
 import { messageOf, quoteIdent, quoteString, sqlSnippet } from "./_engine_util.ts";
 
@@ -79,7 +96,7 @@ function wasmPath(): string {
   }
 }
 
-/** Module state of duckdb-wasm's Node runtime that the read-only `openFile` shares. */
+/** Module state of duckdb-wasm's Node runtime that the guarded `openFile` shares. */
 interface NodeRuntimeState {
   _filesById: Map<number, number>;
   _fileInfoCache: Map<number, unknown>;
@@ -90,12 +107,17 @@ interface NodeRuntimeState {
   openFile(mod: unknown, fileId: number, flags: number): number;
 }
 
-/** The Emscripten module, as far as `openFile` uses it. */
+/** The runtime's path-taking functions: (module, pointer, length, …). */
+type PathCall = (mod: WasmModule, ptr: number, len: number, ...rest: number[]) => unknown;
+
+/** The Emscripten module, as far as the guarded runtime uses it. */
 interface WasmModule {
   _malloc(bytes: number): number;
   HEAPF64: Float64Array;
+  ccall(name: string, ret: null, types: string[], args: unknown[]): void;
 }
 
+const BUFFER = 0; // DuckDBDataProtocol.BUFFER
 const NODE_FS = 1; // DuckDBDataProtocol.NODE_FS
 const FLAG_WRITE = 1 << 1;
 const FLAG_CREATE = 1 << 3;
@@ -103,17 +125,54 @@ const FLAG_CREATE_NEW = 1 << 4;
 const FLAG_APPEND = 1 << 5;
 
 /**
- * duckdb-wasm's Node runtime with files opened for what DuckDB asks: read-only
- * for reads (the stock runtime opens everything `O_CREAT | O_RDWR`, which fails on
- * a read-only lake), read-write and created only for writes.
+ * The directory of the engine running SQL right now (the blocking API runs one
+ * statement at a time, synchronously), or `undefined`: then no file may be
+ * touched. Before the instance has started, `unconfined` lets DuckDB look around.
  */
-function readOnlyRuntime(duckdb: DuckDBModule): DuckDBModule["NODE_RUNTIME"] {
-  const base = duckdb.NODE_RUNTIME as unknown as NodeRuntimeState;
+let sandbox: string | undefined;
+let unconfined = true;
+
+/** Whether the running engine may read (or write) `path`. */
+function allowed(path: string, write: boolean): boolean {
+  if (unconfined) return true;
+  if (sandbox === undefined) return false;
+  const p = resolve(path);
+  if (!p.startsWith(sandbox + sep)) return false;
+  // Pinned copies of lake files are hard links: writing one would write the lake.
+  const pins = join(sandbox, "in");
+  return !(write && (p === pins || p.startsWith(pins + sep)));
+}
+
+function outside(path: string): string {
+  return `"${path}" ${OUTSIDE_THE_LAKE}: the engine reads only the lake's own files`;
+}
+
+/**
+ * duckdb-wasm's Node runtime, guarded: files are opened for what DuckDB asks
+ * (read-only for reads: the stock runtime opens everything `O_CREAT | O_RDWR`,
+ * which fails on a read-only lake; read-write and created only for writes), and
+ * only inside the running engine's directory (see {@link allowed}); every other
+ * path-taking call (stat, glob, mkdir, remove, move, truncate) is held to the
+ * same rule, and other protocols (HTTP, S3) are refused.
+ */
+function guardedRuntime(duckdb: DuckDBModule): DuckDBModule["NODE_RUNTIME"] {
+  const base = duckdb.NODE_RUNTIME as unknown as NodeRuntimeState & Record<string, PathCall>;
+  // duckdb.failWith also prints "FAIL WITH: …" to stderr; the error reaches the caller anyway.
+  const fail = (mod: WasmModule, message: string) =>
+    mod.ccall("duckdb_web_fail_with", null, ["string"], [message]);
   const openFile = (mod: WasmModule, fileId: number, flags: number): number => {
     try {
       base._fileInfoCache.delete(fileId);
       const file = base.resolveFileInfo(mod, fileId);
-      if (file?.dataProtocol !== NODE_FS) return base.openFile(mod, fileId, flags);
+      if (file?.dataProtocol === BUFFER) return base.openFile(mod, fileId, flags);
+      if (file?.dataProtocol !== NODE_FS) {
+        fail(mod, outside(file?.dataUrl ?? `file ${fileId}`));
+        return 0;
+      }
+      if (!allowed(file.dataUrl, (flags & FLAG_WRITE) !== 0)) {
+        fail(mod, outside(file.dataUrl));
+        return 0;
+      }
       let mode = constants.O_RDONLY;
       if (flags & FLAG_WRITE) {
         mode = constants.O_RDWR;
@@ -128,11 +187,53 @@ function readOnlyRuntime(duckdb: DuckDBModule): DuckDBModule["NODE_RUNTIME"] {
       mod.HEAPF64[(result >> 3) + 1] = 0;
       return result;
     } catch (err) {
-      duckdb.failWith(mod as never, messageOf(err));
+      fail(mod, messageOf(err));
       return 0;
     }
   };
-  return { ...duckdb.NODE_RUNTIME, openFile } as unknown as DuckDBModule["NODE_RUNTIME"];
+  const truncateFile = (mod: WasmModule, fileId: number, size: number): unknown => {
+    const file = base.resolveFileInfo(mod, fileId);
+    if (file?.dataProtocol === NODE_FS && !allowed(file.dataUrl, true)) {
+      fail(mod, outside(file.dataUrl));
+      return 0;
+    }
+    return (base.truncateFile as unknown as (m: WasmModule, f: number, s: number) => unknown)(
+      mod,
+      fileId,
+      size,
+    );
+  };
+  /** Wraps a call whose first path is at (ptr, len); `write` when it changes the file system. */
+  const guard = (name: string, write: boolean, refused: unknown): PathCall => {
+    const call = base[name]!;
+    return (mod, ptr, len, ...rest) => {
+      const path = duckdb.readString(mod as never, ptr, len);
+      if (!allowed(path, write)) {
+        fail(mod, outside(path));
+        return refused;
+      }
+      if (name === "moveFile") {
+        const to = duckdb.readString(mod as never, rest[0]!, rest[1]!);
+        if (!allowed(to, true)) {
+          fail(mod, outside(to));
+          return refused;
+        }
+      }
+      return call(mod, ptr, len, ...rest);
+    };
+  };
+  return {
+    ...duckdb.NODE_RUNTIME,
+    openFile,
+    truncateFile,
+    checkFile: guard("checkFile", false, false),
+    checkDirectory: guard("checkDirectory", false, false),
+    glob: guard("glob", false, 0),
+    createDirectory: guard("createDirectory", true, 0),
+    removeDirectory: guard("removeDirectory", true, 0),
+    removeFile: guard("removeFile", true, 0),
+    moveFile: guard("moveFile", true, false),
+  } as unknown as DuckDBModule["NODE_RUNTIME"];
 }
 
 async function start(): Promise<Shared> {
@@ -142,12 +243,45 @@ async function start(): Promise<Shared> {
   const db = await duckdb.createDuckDB(
     { mvp: bundle, eh: bundle },
     new duckdb.VoidLogger(),
-    readOnlyRuntime(duckdb),
+    guardedRuntime(duckdb),
   );
+  unconfined = true;
   await db.instantiate(() => {});
   // DECIMAL (and HUGEINT, e.g. sum(volume)) as DOUBLE, as the native engine returns them.
   db.open({ query: { castDecimalToDouble: true } });
+  // Extensions off (nothing may ever be fetched from the network), then lock the settings.
+  const settings = [
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+  ];
+  const limit = memoryLimit();
+  if (limit !== undefined) settings.push(`SET memory_limit = '${limit}'`);
+  const conn = db.connect();
+  try {
+    for (const setting of [...settings, "SET lock_configuration = true"]) conn.query(setting);
+  } finally {
+    conn.close();
+  }
+  unconfined = false;
   return { db, version: db.getVersion() };
+}
+
+/**
+ * DuckDB's memory limit for the wasm instance, from env `ASXLAB_WASM_MEMORY_LIMIT`
+ * (e.g. `"1GB"` in a small Lambda), read when the instance starts: its settings
+ * are locked from then on. Undefined: DuckDB's default (~3.4 GB here).
+ */
+function memoryLimit(): string | undefined {
+  const raw = envVar("ASXLAB_WASM_MEMORY_LIMIT")?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw)) {
+    throw new ConfigError(
+      `Invalid ASXLAB_WASM_MEMORY_LIMIT ${
+        JSON.stringify(raw)
+      }: expected a size such as "512MB" or "2GB"`,
+    );
+  }
+  return raw;
 }
 
 function sharedInstance(): Promise<Shared> {
@@ -182,6 +316,7 @@ export async function openWasmEngine(): Promise<WasmEngine> {
   try {
     instance = await sharedInstance();
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new LakeError(`Cannot start duckdb-wasm: ${messageOf(err)}`, { cause: err });
   }
   const conn = instance.db.connect().useUnsafe((_b, c) => c);
@@ -193,9 +328,6 @@ export async function openWasmEngine(): Promise<WasmEngine> {
     instance.version,
     await engineTempDir("wasm"),
   );
-  // Extensions first: nothing may ever be fetched from the network.
-  await engine.query("SET autoinstall_known_extensions = false");
-  await engine.query("SET autoload_known_extensions = false");
   await engine.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   await engine.query(`SET schema = ${quoteString(schema)}`);
   live.add(engine);
@@ -220,6 +352,7 @@ export async function closeAll(): Promise<void> {
   shared = undefined;
   if (current) {
     try {
+      unconfined = true; // resetting reopens the in-memory database
       (await current).db.reset();
     } catch {
       // an instance that failed to start or crashed has nothing to release
@@ -258,30 +391,105 @@ export class WasmEngine extends DuckDBEngine {
    * (this build never returns null), then the end-of-stream marker added here.
    */
   protected override exec(sql: string): Promise<Table> {
-    return Promise.resolve().then(() => {
-      const db = this.#db;
-      let header = db.startPendingQuery(this.#conn, sql);
-      while (header == null) header = db.pollPendingQuery(this.#conn);
-      const parts: Uint8Array[] = [header];
-      for (;;) {
-        const chunk = db.fetchQueryResults(this.#conn);
-        if (chunk.length === 0) break;
-        parts.push(chunk);
+    return Promise.resolve().then(() => this.#confined(() => this.#run(sql)));
+  }
+
+  /** Runs `work` with the file system narrowed to this engine's directory. */
+  #confined<T>(work: () => T): T {
+    const previous = sandbox;
+    sandbox = this.tempDir;
+    try {
+      return work();
+    } finally {
+      sandbox = previous;
+    }
+  }
+
+  #run(sql: string): Table {
+    const db = this.#db;
+    let header = db.startPendingQuery(this.#conn, sql);
+    while (header == null) header = db.pollPendingQuery(this.#conn);
+    const parts: Uint8Array[] = [header];
+    for (;;) {
+      const chunk = db.fetchQueryResults(this.#conn);
+      if (chunk.length === 0) break;
+      parts.push(chunk);
+    }
+    parts.push(IPC_EOS);
+    return tableFromIPC(parts);
+  }
+
+  /**
+   * DuckDB 0.9.1 in wasm has no `json_serialize_sql`, so: its tokenizer splits
+   * statements (a `;` token, never one inside a string or comment); DESCRIBE,
+   * SUMMARIZE and SHOW admit only a table or a query in its grammar; anything
+   * else is a SELECT exactly when DuckDB's parser accepts it as a subquery
+   * (prepared, not run), and one statement when it extracts one (a PIVOT without
+   * an `IN` list is several).
+   */
+  protected override parse(sql: string): Promise<Parsed> {
+    return Promise.resolve().then(() => this.#confined(() => this.#parse(sql)));
+  }
+
+  #parse(sql: string): Parsed {
+    const db = this.#db;
+    const { offsets, types } = db.tokenize(sql);
+    let end = sql.length;
+    let depth = 0;
+    for (let i = 0; i < offsets.length; i++) {
+      const at = offsets[i]!;
+      const c = sql[at];
+      if (types[i] === TOKEN_OPERATOR && c === ";") {
+        end = Math.min(end, at);
+        continue;
       }
-      parts.push(IPC_EOS);
-      return tableFromIPC(parts);
-    });
+      if (end < sql.length) return { kind: "other" }; // something after a ';': several statements
+      if (types[i] === TOKEN_OPERATOR && (c === "(" || c === ")")) {
+        depth += c === "(" ? 1 : -1;
+        if (depth < 0) return { kind: "other" };
+      }
+    }
+    const body = sql.slice(0, end);
+    if (offsets.length === 0 || offsets[0]! >= end) {
+      return { kind: "syntax", message: "no statement" };
+    }
+    const first = sql.slice(offsets[0]!, offsets[1] ?? end).trim().toLowerCase();
+    if (types[0] === TOKEN_KEYWORD && READ_ONLY_KEYWORDS.has(first)) return { kind: "select" };
+    if (depth !== 0) return { kind: "syntax", message: "unbalanced parentheses" };
+    const prepares = (text: string): string | undefined => {
+      try {
+        db.closePrepared(this.#conn, db.createPrepared(this.#conn, text));
+        return undefined;
+      } catch (err) {
+        return messageOf(err);
+      }
+    };
+    const wrapped = prepares(`SELECT * FROM (\n${body}\n)`);
+    if (wrapped !== undefined && /^Parser Error/.test(wrapped)) {
+      const own = prepares(body);
+      return own !== undefined && /^Parser Error/.test(own)
+        ? { kind: "syntax", message: own }
+        : { kind: "other" };
+    }
+    try {
+      db.getTableNames(this.#conn, body);
+    } catch (err) {
+      if (/single statement/i.test(messageOf(err))) return { kind: "other" };
+    }
+    return { kind: "select" }; // a SELECT (one that may fail to bind: running it says why)
   }
 
   /** Inserts the table as an Arrow IPC stream (apache-arrow 21 bytes; no objects cross). */
   protected override load(name: string, table: Table): Promise<void> {
-    return Promise.resolve().then(() => {
-      this.#db.insertArrowFromIPCStream(this.#conn, tableToIPC(table, "stream"), {
-        name,
-        schema: this.#schema,
-        create: true,
-      });
-    });
+    return Promise.resolve().then(() =>
+      this.#confined(() => {
+        this.#db.insertArrowFromIPCStream(this.#conn, tableToIPC(table, "stream"), {
+          name,
+          schema: this.#schema,
+          create: true,
+        });
+      })
+    );
   }
 
   /** COPY from a temporary table, whose scan yields whole vectors: exact row groups (see the module doc). */
@@ -361,6 +569,12 @@ export class WasmEngine extends DuckDBEngine {
 const SPLIT_MS_PER_SYMBOL_FILE = 10;
 /** Cost of decoding every row group of a file, per MB of file, ms. */
 const DECODE_MS_PER_MB = 13;
+
+/** duckdb-wasm's token types (TokenType.OPERATOR, TokenType.KEYWORD). */
+const TOKEN_OPERATOR = 3;
+const TOKEN_KEYWORD = 4;
+/** Statements whose grammar admits only a table or a query after the keyword. */
+const READ_ONLY_KEYWORDS = new Set(["describe", "summarize", "show"]);
 
 /** The Arrow IPC end-of-stream marker (continuation token, zero length). */
 const IPC_EOS = new Uint8Array([255, 255, 255, 255, 0, 0, 0, 0]);

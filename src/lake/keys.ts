@@ -33,8 +33,9 @@ function checkDate(date: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rawBatchKey } from "./keys.ts";
- * console.assert(rawBatchKey("2024-08-01", 3) === "raw-data/2024-08-01-batch-3.parquet");
+ * assert.equal(rawBatchKey("2024-08-01", 3), "raw-data/2024-08-01-batch-3.parquet");
  * ```
  */
 export function rawBatchKey(date: string, batchNumber: number): string {
@@ -55,8 +56,9 @@ export const RAW_BATCH_KEY: RegExp = /^raw-data\/(\d{4}-\d{2}-\d{2})-batch-(\d+)
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { yearPrefix } from "./keys.ts";
- * console.assert(yearPrefix(2020) === "ohlcv/year=2020/");
+ * assert.equal(yearPrefix(2020), "ohlcv/year=2020/");
  * ```
  */
 export function yearPrefix(year: number): string {
@@ -74,9 +76,10 @@ export const CURATED_KEY: RegExp = /^ohlcv\/year=(\d{4})\/[^/]+\.parquet$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { curatedYear } from "./keys.ts";
- * console.assert(curatedYear("ohlcv/year=2020/part-0.parquet") === 2020);
- * console.assert(curatedYear("raw-data/x.parquet") === undefined);
+ * assert.equal(curatedYear("ohlcv/year=2020/part-0.parquet"), 2020);
+ * assert.equal(curatedYear("raw-data/x.parquet"), undefined);
  * ```
  */
 export function curatedYear(key: string): number | undefined {
@@ -93,8 +96,9 @@ export function curatedYear(key: string): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quarantineKey } from "./keys.ts";
- * console.assert(quarantineKey("2024-08-01", "merge.parquet") === "quarantine/2024-08-01/merge.parquet");
+ * assert.equal(quarantineKey("2024-08-01", "merge.parquet"), "quarantine/2024-08-01/merge.parquet");
  * ```
  */
 export function quarantineKey(date: string, name: string): string {

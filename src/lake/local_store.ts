@@ -6,9 +6,18 @@
  */
 
 import { open, rm, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { LakeError } from "../core/errors.ts";
-import { fsCode, isTempName, removeEmptyParents, walkFiles, writeFileAtomic } from "./_fs.ts";
+import {
+  findTempFiles,
+  fsCode,
+  isTempName,
+  removeEmptyParents,
+  walkFiles,
+  withFileGuard,
+  writeFileAtomic,
+  writeFileExclusive,
+} from "./_fs.ts";
 import {
   compareKeys,
   type LakeStore,
@@ -24,6 +33,9 @@ import {
  *
  * - `put` is atomic: a temp file (`.<name>.<random>.tmp`) in the same
  *   directory, flushed, then renamed over the target. Listings skip temp files.
+ * - `putIfAbsent` links a complete temp file into place (fails if the name is
+ *   taken); `putIfMatch`/`deleteIfMatch` compare and swap under a guard file
+ *   `.<name>.cas`, so two processes cannot interleave them.
  * - ETags are `<inode>-<mtime ms>-<size>` in hex: cheap to list, and every
  *   overwrite changes the inode (the rename installs a new file), so the tag
  *   changes even when size and millisecond mtime do not.
@@ -32,10 +44,11 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LocalStore } from "./local_store.ts";
  * const store = new LocalStore(await Deno.makeTempDir());
  * await store.put("symbols/^AXJO.csv", new TextEncoder().encode("symbol\n^AXJO\n"));
- * console.assert((await store.list("symbols/")).length === 1);
+ * assert.equal((await store.list("symbols/")).length, 1);
  * ```
  */
 export class LocalStore implements LakeStore {
@@ -66,7 +79,7 @@ export class LocalStore implements LakeStore {
       throw new LakeError(
         `Invalid object key ${
           JSON.stringify(key)
-        }: names like ".<name>.<10 hex>.tmp" are reserved for the local store's temp files`,
+        }: names like ".<name>.<10 hex>.tmp" and ".<name>.cas" are reserved for the local store's temp files`,
         { key, code: "BadKey" },
       );
     }
@@ -192,6 +205,69 @@ export class LocalStore implements LakeStore {
   }
 
   /**
+   * Writes the object only if the key is free: a complete temp file linked into place.
+   *
+   * @param key An object key.
+   * @param body The bytes.
+   * @returns The new object's info, or `undefined` when an object has the key.
+   * @throws {LakeError} Code `BadKey` for an invalid key; `Other` on file-system errors.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const v = await writeFileExclusive(path, body);
+      return v && { key, size: Number(v.size), etag: etagOf(v.ino, v.mtimeMs, v.size) };
+    } catch (err) {
+      throw this.#error("put", key, err);
+    }
+  }
+
+  /**
+   * Replaces the object only if its ETag is still `etag` (compare and swap under a guard file).
+   *
+   * @param key An object key.
+   * @param body The bytes.
+   * @param etag The ETag the object must have.
+   * @returns The new object's info, or `undefined` when it changed or is gone.
+   * @throws {LakeError} Code `BadKey` for an invalid key; `Other` on file-system errors.
+   */
+  async putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(key);
+    try {
+      return await withFileGuard(path, async () => {
+        if ((await this.#stat(key, "put"))?.etag !== etag) return undefined;
+        await writeFileAtomic(path, body);
+        return await this.#stat(key, "put");
+      });
+    } catch (err) {
+      if (err instanceof LakeError) throw err;
+      throw this.#error("put", key, err);
+    }
+  }
+
+  /**
+   * Deletes the object only if its ETag is still `etag`.
+   *
+   * @param key An object key.
+   * @param etag The ETag the object must have.
+   * @returns Whether it was deleted.
+   * @throws {LakeError} Code `BadKey` for an invalid key; `Other` on file-system errors.
+   */
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    const path = this.pathOf(key);
+    try {
+      return await withFileGuard(path, async () => {
+        if ((await this.#stat(key, "delete"))?.etag !== etag) return false;
+        await rm(path, { force: true });
+        return true;
+      });
+    } catch (err) {
+      if (err instanceof LakeError) throw err;
+      throw this.#error("delete", key, err);
+    }
+  }
+
+  /**
    * Deletes the object; an absent key is not an error.
    *
    * @param key An object key.
@@ -208,6 +284,35 @@ export class LocalStore implements LakeStore {
       throw this.#error("delete", key, err);
     }
     await removeEmptyParents(this.root, path);
+  }
+
+  /**
+   * Removes temp files that killed writes left behind: those under `prefixes`
+   * whatever their age (call it holding the lake's write lock, when no locked
+   * writer can be mid-write there), and any older than `olderThanMs` elsewhere
+   * (writes that take no lock, such as raw batches, finish in seconds).
+   *
+   * @param prefixes Key prefixes written only under the lock, e.g. `["ohlcv/"]`.
+   * @param olderThanMs The age beyond which any temp file is stray.
+   * @returns The keys-with-temp-names removed (relative paths).
+   * @throws {LakeError} On file-system errors.
+   */
+  async removeStrayTemps(prefixes: readonly string[], olderThanMs: number): Promise<string[]> {
+    const removed: string[] = [];
+    let temps;
+    try {
+      temps = await findTempFiles(this.root);
+    } catch (err) {
+      throw this.#error("list", "", err);
+    }
+    const now = Date.now();
+    for (const { path, mtimeMs } of temps) {
+      const rel = relative(this.root, path).split(sep).join("/");
+      if (!prefixes.some((p) => rel.startsWith(p)) && now - mtimeMs < olderThanMs) continue;
+      await rm(path, { force: true }).catch(() => {});
+      removed.push(rel);
+    }
+    return removed;
   }
 
   /**
@@ -308,7 +413,7 @@ export class LocalStore implements LakeStore {
         );
       }
     }
-    if (code === "EACCES" || code === "EPERM") {
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
       return new LakeError(`Cannot ${op} ${where}: permission denied`, {
         key,
         code: "AccessDenied",

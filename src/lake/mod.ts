@@ -12,7 +12,19 @@
  * @module
  */
 export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR, Lake, openLake } from "./lake.ts";
-export type { LakeInfo, LoadOptions, MergeOptions, MergeReport, OpenLakeOptions } from "./lake.ts";
+export type {
+  LakeInfo,
+  LoadOptions,
+  MergeOptions,
+  MergeReport,
+  OpenLakeOptions,
+  Quarantined,
+  QuarantineInfo,
+  RawBatchReport,
+  VerifyReport,
+} from "./lake.ts";
+export type { LockOptions } from "./lock.ts";
+export { type Manifest, MANIFEST_KEY, type ManifestEntry } from "./manifest.ts";
 export type { EngineKind } from "./engine.ts";
 export { closeEngines } from "./open_engine.ts";
 export { openStore } from "./open_store.ts";

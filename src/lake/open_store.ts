@@ -44,9 +44,10 @@ export interface OpenStoreOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openStore } from "./open_store.ts";
  * const store = await openStore(await Deno.makeTempDir());
- * console.assert((await store.list("")).length === 0);
+ * assert.equal((await store.list("")).length, 0);
  * await store.close?.();
  * ```
  */

@@ -14,6 +14,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
 import { envVar } from "../core/env.ts";
 import { ConfigError, LakeError, type LakeErrorCode } from "../core/errors.ts";
 import {
@@ -146,9 +147,10 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseS3Uri } from "./s3_store.ts";
  * const loc = parseS3Uri("s3://my-lake/asx/");
- * console.assert(loc.bucket === "my-lake" && loc.prefix === "asx");
+ * assert.deepEqual(loc, { bucket: "my-lake", prefix: "asx" });
  * ```
  */
 export function parseS3Uri(uri: string): S3Location {
@@ -183,12 +185,14 @@ export function parseS3Uri(uri: string): S3Location {
  *
  * Keys are relative to the URI's prefix: in `s3://lake/asx`, key
  * `ohlcv/year=2020/part-0.parquet` is S3 key `asx/ohlcv/year=2020/part-0.parquet`.
- * Bodies are sent as `Uint8Array` and checksums are only computed when an
- * operation requires one (`WHEN_REQUIRED`): with the SDK's default the body is
- * sent with aws-chunked framing, which s3rver stores verbatim (a corrupt object).
+ * Bodies are sent as `Uint8Array` with their SHA-256 computed here (the SDK's own
+ * checksums stay `WHEN_REQUIRED`: by default it sends aws-chunked framing, which
+ * s3rver stores verbatim, a corrupt object), and every download is checked
+ * against the recorded SHA-256 (or a plain ETag's MD5) before it is returned: a
+ * body corrupted on the way is asked for again, then a `Checksum` error.
  * ETags are returned without quotes. Every failure is a `LakeError` whose message
  * names the operation and `s3://bucket/key`: codes `NotFound`, `NoSuchBucket`,
- * `AccessDenied`, `Timeout` (see {@link S3Timeouts}), `Corrupt` (short read), `Other`.
+ * `AccessDenied`, `Timeout` (see {@link S3Timeouts}), `Corrupt` (short read), `Checksum`, `Other`.
  * No request waits forever: connects and silences are timed out and retried.
  *
  * @example
@@ -352,14 +356,23 @@ export class S3Store implements Store {
       } catch (err) {
         failure = err; // the body stalled (idle timeout) or the connection dropped
       }
-      if (body !== undefined && (expected === undefined || body.length === expected)) {
-        return { info: { key, size: body.length, etag }, body };
+      const complete = body !== undefined && (expected === undefined || body.length === expected);
+      const mismatch = complete ? checksumMismatch(body!, res, etag) : undefined;
+      if (complete && mismatch === undefined) {
+        return { info: { key, size: body!.length, etag }, body: body! };
       }
       if (attempt < attempts) continue;
+      const tries = `(${attempt} attempt${attempt === 1 ? "" : "s"})`;
       if (failure !== undefined) throw this.#error("get", s3Key, failure, key, attempt);
+      if (mismatch !== undefined) {
+        throw new LakeError(
+          `Cannot get ${this.#where(s3Key)}: the bytes received do not match the object's ` +
+            `checksum (${mismatch}) ${tries}; nothing was cached`,
+          { key, code: "Checksum" },
+        );
+      }
       throw new LakeError(
-        `Cannot get ${this.#where(s3Key)}: received ${body!.length} of ${expected} bytes ` +
-          `(${attempt} attempt${attempt === 1 ? "" : "s"})`,
+        `Cannot get ${this.#where(s3Key)}: received ${body!.length} of ${expected} bytes ${tries}`,
         { key, code: "Corrupt" },
       );
     }
@@ -406,7 +419,9 @@ export class S3Store implements Store {
   }
 
   /**
-   * Writes the whole object (a single PutObject: atomic on S3).
+   * Writes the whole object (a single PutObject: atomic on S3), with its SHA-256:
+   * S3 checks the upload against it (`x-amz-checksum-sha256`), and it is kept as
+   * the object's metadata `sha256`, which every download is checked against.
    *
    * @param key A store key.
    * @param body The bytes.
@@ -414,6 +429,41 @@ export class S3Store implements Store {
    * @throws {LakeError} `NoSuchBucket`, `AccessDenied`, `BadKey` (nothing is sent), `Other`.
    */
   async put(key: string, body: Uint8Array): Promise<ObjectInfo> {
+    return (await this.#put(key, body, {}))!; // unconditional: never undefined
+  }
+
+  /**
+   * Writes the object only if the key is free (`If-None-Match: *`).
+   *
+   * @param key A store key.
+   * @param body The bytes.
+   * @returns The new object's info, or `undefined` when an object has the key (412), or a
+   *   concurrent conditional write won (409).
+   * @throws {LakeError} As {@link put}.
+   */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined> {
+    return await this.#put(key, body, { IfNoneMatch: "*" });
+  }
+
+  /**
+   * Replaces the object only if its ETag is still `etag` (`If-Match`).
+   *
+   * @param key A store key.
+   * @param body The bytes.
+   * @param etag The ETag the object must have.
+   * @returns The new object's info, or `undefined` when it changed or is gone.
+   * @throws {LakeError} As {@link put}.
+   */
+  async putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined> {
+    return await this.#put(key, body, { IfMatch: `"${etag}"` });
+  }
+
+  /** One PutObject with its checksums, and a condition if any (`undefined`: it did not hold). */
+  async #put(
+    key: string,
+    body: Uint8Array,
+    condition: { IfNoneMatch?: string; IfMatch?: string },
+  ): Promise<ObjectInfo | undefined> {
     const s3Key = this.s3Key(key);
     try {
       const res = await this.client.send(
@@ -422,11 +472,37 @@ export class S3Store implements Store {
           Key: s3Key,
           Body: body,
           ContentLength: body.length,
+          ...checksumFields(body),
+          ...condition,
         }),
       );
       return { key, size: body.length, etag: unquote(res.ETag) };
     } catch (err) {
+      if (conditionFailed(err)) return undefined;
       throw this.#error("put", s3Key, err, key);
+    }
+  }
+
+  /**
+   * Deletes the object only if its ETag is still `etag` (`If-Match`).
+   *
+   * @param key A store key.
+   * @param etag The ETag the object must have.
+   * @returns Whether it was deleted (`false` when it changed or is gone).
+   * @throws {LakeError} `NoSuchBucket`, `AccessDenied`, `BadKey`, `Other`.
+   */
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    const s3Key = this.s3Key(key);
+    try {
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: s3Key, IfMatch: `"${etag}"` }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      const mapped = this.#error("delete", s3Key, err, key);
+      if (mapped.code === "NotFound") return false;
+      throw mapped;
     }
   }
 
@@ -502,6 +578,54 @@ export class S3Store implements Store {
     const region = this.endpoint === undefined ? ` (region ${this.region})` : ` (${this.endpoint})`;
     return new LakeError(`Cannot ${what}${region}: ${reason}`, { key, code, cause: err });
   }
+}
+
+/**
+ * The checksum fields of a PutObject: `ChecksumSHA256` (S3 verifies the upload and
+ * keeps it) and the same digest, hex, as metadata `sha256` (returned with every
+ * GET, also by S3-compatible servers that know nothing of checksums).
+ */
+function checksumFields(
+  body: Uint8Array,
+): { ChecksumSHA256: string; Metadata: { sha256: string } } {
+  const digest = createHash("sha256").update(body).digest();
+  return {
+    ChecksumSHA256: digest.toString("base64"),
+    Metadata: { sha256: digest.toString("hex") },
+  };
+}
+
+/**
+ * Why a downloaded body is not the object's bytes, or `undefined` when it checks
+ * out: against the metadata `sha256` this store writes; else, for an object
+ * another tool wrote, against a single-part ETag, which is the body's MD5 unless
+ * the object is encrypted with KMS (then nothing can be checked).
+ */
+function checksumMismatch(
+  body: Uint8Array,
+  res: { Metadata?: Record<string, string>; ServerSideEncryption?: string },
+  etag: string,
+): string | undefined {
+  const want = res.Metadata?.sha256;
+  if (want !== undefined && /^[0-9a-f]{64}$/.test(want)) {
+    const got = createHash("sha256").update(body).digest("hex");
+    return got === want
+      ? undefined
+      : `SHA-256 ${got.slice(0, 12)}…, recorded ${want.slice(0, 12)}…`;
+  }
+  if (/^[0-9a-f]{32}$/.test(etag) && !String(res.ServerSideEncryption ?? "").includes("kms")) {
+    const got = createHash("md5").update(body).digest("hex");
+    return got === etag ? undefined : `MD5 ${got}, ETag ${etag}`;
+  }
+  return undefined;
+}
+
+/** S3's answers to a conditional request that did not apply: 412, or 409 (a concurrent one won). */
+function conditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return status === 412 || status === 409 || e?.name === "PreconditionFailed" ||
+    e?.name === "ConditionalRequestConflict";
 }
 
 function seconds(ms: number): string {

@@ -67,12 +67,14 @@ const REQUIRED = ["Date", "Open", "High", "Low", "Close", "Volume", "Adj Close"]
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseYahooCsv } from "./sample.ts";
  * const csv = parseYahooCsv(
  *   "Date,Open,High,Low,Close,Adj Close,Volume\n2000-04-20,8,8.2,7.9,8.1,3.5,100\n2000-04-21,null,null,null,null,null,null",
  *   "BHP.AX",
  * );
- * console.assert(csv.columns.close[0] === 8.1 && Number.isNaN(csv.columns.close[1]!));
+ * assert.equal(csv.columns.close[0], 8.1);
+ * assert.ok(Number.isNaN(csv.columns.close[1]!));
  * ```
  */
 export function parseYahooCsv(text: string, symbol: string, name = "<text>"): YahooCsv {
@@ -161,9 +163,10 @@ export function parseYahooCsv(text: string, symbol: string, name = "<text>"): Ya
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { symbolFromFileName } from "./sample.ts";
- * console.assert(symbolFromFileName("%5EAXJO.csv") === "^AXJO");
- * console.assert(symbolFromFileName("BHP.csv") === "BHP.AX");
+ * assert.equal(symbolFromFileName("%5EAXJO.csv"), "^AXJO");
+ * assert.equal(symbolFromFileName("BHP.csv"), "BHP.AX");
  * ```
  */
 export function symbolFromFileName(fileName: string): string {
@@ -315,12 +318,13 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stitch } from "./sample.ts";
  * import { allocOhlcv } from "../core/ohlcv_columns.ts";
  * const a = allocOhlcv(1), b = allocOhlcv(1);
  * a.date[0] = 10_958; b.date[0] = 10_957; // 2000-01-04 and 2000-01-03
  * const r = stitch("X.AX", [{ source: "new", columns: a }, { source: "old", columns: b }]);
- * console.assert(r.source.join() === "old,new");
+ * assert.equal(r.source.join(), "old,new");
  * ```
  */
 export function stitch(

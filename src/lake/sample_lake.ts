@@ -32,8 +32,9 @@ export interface SampleLakeResult {
 }
 
 /**
- * Rebuilds the sample: replaces the curated partitions of the years the sources
- * cover, writes the quarantined rows as CSV and `PROVENANCE.md`.
+ * Rebuilds the sample, holding the lake's write lock: replaces the curated
+ * partitions of the years the sources cover (and records them in the manifest),
+ * writes the quarantined rows as CSV and `PROVENANCE.md`.
  *
  * @param dataDir The `asx-ohlcv` folder (two source sub-folders).
  * @param lake The lake to write into (normally `data-cache/lake`).
@@ -51,14 +52,16 @@ export interface SampleLakeResult {
  */
 export async function buildSampleLake(dataDir: string, lake: Lake): Promise<SampleLakeResult> {
   const { columns, quarantined, report } = buildSampleColumns(dataDir);
-  const partitions = await lake.replaceCurated({
-    ...columns,
-    fetch_timestamp: SAMPLE_FETCH_TIMESTAMP,
-  });
-  const key = quarantineKey(SAMPLE_RUN_DATE, "sample-build.csv");
-  await lake.store.put(key, new TextEncoder().encode(quarantineCsv(quarantined)));
-  await lake.store.put("PROVENANCE.md", new TextEncoder().encode(provenance(report, partitions)));
-  return { partitions, quarantine: { key, rows: quarantined.length }, report };
+  return await lake.withWriteLock(async () => {
+    const partitions = await lake.replaceCurated({
+      ...columns,
+      fetch_timestamp: SAMPLE_FETCH_TIMESTAMP,
+    });
+    const key = quarantineKey(SAMPLE_RUN_DATE, "sample-build.csv");
+    await lake.store.put(key, new TextEncoder().encode(quarantineCsv(quarantined)));
+    await lake.store.put("PROVENANCE.md", new TextEncoder().encode(provenance(report, partitions)));
+    return { partitions, quarantine: { key, rows: quarantined.length }, report };
+  }, "sample:build");
 }
 
 /**
@@ -70,10 +73,11 @@ export async function buildSampleLake(dataDir: string, lake: Lake): Promise<Samp
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quarantineCsv } from "./sample_lake.ts";
  * const csv = quarantineCsv([{ symbol: "BHP.AX", date: 0, reason: "null prices", source: "s",
  *   open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN, adjusted_close: NaN }]);
- * console.assert(csv.split("\n")[1] === "BHP.AX,1970-01-01,null prices,s,,,,,,");
+ * assert.equal(csv.split("\n")[1], "BHP.AX,1970-01-01,null prices,s,,,,,,");
  * ```
  */
 export function quarantineCsv(rows: readonly QuarantinedRow[]): string {

@@ -33,6 +33,18 @@ export interface Store {
   /** Deletes the object; deleting an absent key is not an error. */
   delete(key: string): Promise<void>;
   /**
+   * Writes the object only if no object has the key, atomically (S3: `If-None-Match: *`).
+   * Returns the new object's info, or `undefined` when the key is taken.
+   */
+  putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined>;
+  /**
+   * Replaces the object only if its ETag is still `etag` (S3: `If-Match`).
+   * Returns the new object's info, or `undefined` when it changed or is gone.
+   */
+  putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined>;
+  /** Deletes the object only if its ETag is still `etag` (S3: `If-Match`); whether it did. */
+  deleteIfMatch(key: string, etag: string): Promise<boolean>;
+  /**
    * Whether the store's root exists (a local directory, an S3 bucket): a store whose
    * root is missing reads as empty, so readers ask this to tell "no lake here" from
    * "an empty lake". Writing creates the root. Stores that cannot tell omit it.
@@ -83,9 +95,10 @@ export const MAX_KEY_BYTES = 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateKey } from "./store.ts";
- * console.assert(validateKey("symbols/^AXJO.csv") === "symbols/^AXJO.csv");
- * try { validateKey("../etc/passwd"); } catch (e) { console.assert((e as { code: string }).code === "BadKey"); }
+ * assert.equal(validateKey("symbols/^AXJO.csv"), "symbols/^AXJO.csv");
+ * assert.throws(() => validateKey("../etc/passwd"), (e) => (e as { code: string }).code === "BadKey");
  * ```
  */
 export function validateKey(key: string): string {
@@ -109,9 +122,10 @@ export function validateKey(key: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validatePrefix } from "./store.ts";
- * console.assert(validatePrefix("ohlcv/") === "ohlcv/");
- * console.assert(validatePrefix("") === "");
+ * assert.equal(validatePrefix("ohlcv/"), "ohlcv/");
+ * assert.equal(validatePrefix(""), "");
  * ```
  */
 export function validatePrefix(prefix: string): string {
@@ -159,8 +173,9 @@ function keyProblem(key: string, partialLast: boolean): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareKeys } from "./store.ts";
- * console.assert(["b", "a/x", "a"].sort(compareKeys).join() === "a,a/x,b");
+ * assert.equal(["b", "a/x", "a"].sort(compareKeys).join(), "a,a/x,b");
  * ```
  */
 export function compareKeys(a: string, b: string): number {

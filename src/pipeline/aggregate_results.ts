@@ -196,14 +196,17 @@ function latestEntries(logs: readonly BatchLog[]): Map<string, BatchLogEntry> {
  *    `runs/DATE.json` naming every failed symbol.
  *
  * Running it again for the same date gives the same lake: the merge keeps one
- * row per (symbol, date), and every file it writes is replaced whole.
+ * row per (symbol, date), and every file it writes is replaced whole. The whole
+ * step holds the lake's write lock (`Lake.withWriteLock`), so two runs never
+ * interleave their reads and writes of the watermarks, events and curated data.
  *
  * @param event Run date, backfill start, the symbol step's metadata, the batch results.
  * @param deps Lake, clock, jump threshold, failure threshold.
  * @returns The run summary (as written to `runs/DATE.json`).
  * @throws {FetchError} After writing the summary, when more than `maxFailedShare` of the
  *   symbols failed (so the state machine alerts).
- * @throws {LakeError} When the lake cannot be read or written.
+ * @throws {LakeError} When the lake cannot be read or written; `Locked` when another writer
+ *   holds the lake past the lock's wait.
  */
 export async function aggregateResults(
   event: AggregateEvent,
@@ -212,8 +215,13 @@ export async function aggregateResults(
   if (!Array.isArray(event?.batchResults)) {
     throw new ConfigError(`Invalid aggregate input: expected a "batchResults" array`);
   }
+  parseDate(event.date);
+  // One writer at a time: everything below reads and rewrites shared state.
+  return await deps.lake.withWriteLock(() => aggregate(event, deps), `aggregate ${event.date}`);
+}
+
+async function aggregate(event: AggregateEvent, deps: AggregateDeps): Promise<RunSummary> {
   const date = event.date;
-  parseDate(date);
   const { lake } = deps;
   const startedAt = deps.now().toISOString();
   const log = deps.log ?? (() => {});

@@ -212,7 +212,8 @@ export async function fetchBatch(
     batchLogKey(event.date, event.batchNumber),
     new TextEncoder().encode(JSON.stringify(log) + "\n"),
   );
-  const key = await deps.lake.writeRawBatch(event.date, event.batchNumber, {
+  // Rows failing the lake's validation go to quarantine/DATE/batch-N.parquet, not the batch.
+  const { key } = await deps.lake.writeRawBatch(event.date, event.batchNumber, {
     ...rows,
     fetch_timestamp: stamps,
   });

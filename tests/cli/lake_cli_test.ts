@@ -9,9 +9,10 @@ const lake = (...args: string[]) => runScript(CLI, ...args);
 Deno.test("lake CLI: info describes the shipped sample", async () => {
   const r = await lake("info");
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /symbols {2}20: ALL\.AX, ANZ\.AX, BHP\.AX, .*\^AXJO/);
-  assert.match(r.stdout, /dates {4}1998-01-02 \.\. 2022-04-08/);
-  assert.match(r.stdout, /rows {5}67,276/);
+  assert.match(r.stdout, /symbols {5}20: ALL\.AX, ANZ\.AX, BHP\.AX, .*\^AXJO/);
+  assert.match(r.stdout, /dates {7}1998-01-02 \.\. 2022-04-08/);
+  assert.match(r.stdout, /rows {8}67,276/);
+  assert.match(r.stdout, /quarantine {2}\d[\d,]* rows in 1 file \(sample-build\.csv \d/);
 });
 
 Deno.test("lake CLI: query prints a table; --json prints JSON lines", async () => {
@@ -37,7 +38,7 @@ Deno.test("lake CLI: bad input is one line on stderr and exit code 2", async () 
     [["query", "delete from ohlcv"], /^error: Only one read-only statement is allowed/],
     [
       ["query", "select 1 first"],
-      /^error: SQL failed: Parser Error: syntax error at or near "first"/,
+      /^error: Cannot parse the SQL: Parser Error: syntax error at or near "first"/,
     ],
     [["cache", "purge"], /^error: Unknown cache command "purge"/],
     [["--lake", "ftp://x/y", "info"], /^error: .*"ftp:\/\/x\/y"/],
@@ -89,7 +90,8 @@ Deno.test("lake CLI: a lake path with a typo is one line naming it and exit 2; a
     assert.equal(empty.code, 0, empty.stderr);
     assert.equal(
       empty.stdout,
-      `lake     ${dir}/empty\nempty    no curated bars yet (nothing under ohlcv/)\n`,
+      `lake        ${dir}/empty\nempty       no curated bars yet (nothing under ohlcv/)\n` +
+        `quarantine  none\n`,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

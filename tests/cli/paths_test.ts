@@ -92,8 +92,8 @@ Deno.test("deno task lake from another folder: --lake and --cache-dir are the us
     await Deno.copyFile(SAMPLE_YEAR, join(dir, "mylake/ohlcv/year=2020/part-0.parquet"));
     const info = await task(dir, "lake", "--lake", "mylake", "info");
     assert.equal(info.code, 0, info.stderr);
-    assert.match(info.stdout, new RegExp(`lake {5}${join(dir, "mylake")}\\n`));
-    assert.match(info.stdout, /dates {4}2020-01-02 \.\. 2020-12-31/);
+    assert.match(info.stdout, new RegExp(`lake {8}${join(dir, "mylake")}\\n`));
+    assert.match(info.stdout, /dates {7}2020-01-02 \.\. 2020-12-31/);
     await Deno.mkdir(join(dir, "cache/x"), { recursive: true });
     const clear = await task(dir, "lake", "--cache-dir", "cache", "cache", "clear");
     assert.equal(clear.code, 0, clear.stderr);

@@ -1,5 +1,5 @@
 import type { LocalStore } from "../../src/lake/local_store.ts";
-import type { ObjectInfo, Store } from "../../src/lake/store.ts";
+import type { ObjectInfo, Store, StoredObject } from "../../src/lake/store.ts";
 
 /**
  * A LocalStore wrapper that records every key whose bytes (or local path) were
@@ -31,6 +31,18 @@ export class ReadingStore implements Store {
   }
   delete(key: string): Promise<void> {
     return this.inner.delete(key);
+  }
+  putIfAbsent(key: string, body: Uint8Array): Promise<ObjectInfo | undefined> {
+    return this.inner.putIfAbsent(key, body);
+  }
+  putIfMatch(key: string, body: Uint8Array, etag: string): Promise<ObjectInfo | undefined> {
+    return this.inner.putIfMatch(key, body, etag);
+  }
+  deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    return this.inner.deleteIfMatch(key, etag);
+  }
+  getObject(key: string): Promise<StoredObject> {
+    return this.inner.getObject(key);
   }
   localPath(key: string): Promise<string | undefined> {
     this.reads.push(key);

@@ -16,6 +16,13 @@
  *   with the chunk framing; clients must use `WHEN_REQUIRED` (S3Store does).
  * - s3rver does not verify SigV4 signatures, only the access key id: a wrong
  *   access key id gets 403 `InvalidAccessKeyId`, a wrong secret is accepted.
+ * - s3rver 3.7.1 ignores `If-None-Match` and `If-Match` on PUT and DELETE (S3 added
+ *   conditional writes in 2024; s3rver predates them), so a lake's write lock would
+ *   never see another holder. {@link conditionalWrites} implements S3's semantics
+ *   in front of it: `If-None-Match: *` fails with 412 when the key exists,
+ *   `If-Match: "etag"` with 412 when the object is gone or has another ETag; each
+ *   key's conditional requests are serialised, so check-then-write is atomic as it
+ *   is on S3. It is a test shim, named as such; the real S3 API is what S3Store calls.
  * - Deno's `node:crypto` has no single DES (`createCipheriv("des")` throws
  *   "Unknown cipher"), which s3rver uses for ListObjectsV2 continuation tokens:
  *   every truncated listing (pagination) failed with 500 InternalError.
@@ -76,7 +83,9 @@ export type Fault =
   /** Send the headers (full Content-Length) and the first bytes of the body, then nothing more, ever. */
   | { kind: "stall"; bytes?: number }
   /** Answer with this HTTP status and an S3 XML error body. */
-  | { kind: "status"; status: number; code?: string };
+  | { kind: "status"; status: number; code?: string }
+  /** Send the whole body, every header as stored (ETag, metadata), with one byte flipped. */
+  | { kind: "corrupt"; at?: number };
 
 /** A running s3rver. */
 export interface S3rverHandle {
@@ -129,18 +138,72 @@ export interface StartS3rverOptions {
 interface KoaContext {
   method: string;
   path: string;
+  headers: Record<string, string | undefined>;
   body: unknown;
   respond: boolean;
   status: number;
   res: {
     writeHead(status: number, headers: Record<string, string>): void;
     write(chunk: Uint8Array): boolean;
-    end(body?: string): void;
+    end(body?: string | Uint8Array): void;
     destroy(): void;
   };
-  response: { get(name: string): string };
+  response: { get(name: string): string; headers: Record<string, string | string[]> };
 }
 type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+
+/** The part of s3rver's store the conditional shim reads. */
+interface MetadataStore {
+  getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
+}
+
+/**
+ * S3's conditional writes (`If-None-Match: *`, `If-Match`) on PUT and DELETE of
+ * an object, which s3rver 3.7.1 ignores: answers 412 PreconditionFailed when the
+ * condition does not hold, and serialises each key's conditional requests so the
+ * check and the write are one step.
+ *
+ * @param store s3rver's store (`server.store`), asked for the current ETag.
+ * @returns A Koa middleware.
+ */
+export function conditionalWrites(store: MetadataStore): Middleware {
+  const busy = new Map<string, Promise<void>>();
+  return async (ctx, next) => {
+    const noneMatch = ctx.headers["if-none-match"];
+    const match = ctx.headers["if-match"];
+    const m = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    if (
+      (ctx.method !== "PUT" && ctx.method !== "DELETE") || m === null ||
+      (noneMatch === undefined && match === undefined) || ctx.headers["x-amz-copy-source"]
+    ) return await next();
+    const [bucket, key] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+    const id = `${bucket}/${key}`;
+    while (busy.has(id)) await busy.get(id);
+    let done = () => {};
+    busy.set(id, new Promise<void>((r) => (done = r)));
+    try {
+      const current = await store.getMetadata(bucket, key).then(
+        (meta) => JSON.parse(meta.etag) as string,
+        () => undefined,
+      );
+      const unquoted = match?.replace(/^"(.*)"$/, "$1");
+      const fails = (noneMatch === "*" && current !== undefined) ||
+        (match !== undefined && (current === undefined || (match !== "*" && unquoted !== current)));
+      if (!fails) return await next();
+      ctx.respond = false;
+      const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>` +
+        `<Message>At least one of the pre-conditions you specified did not hold</Message></Error>`;
+      ctx.res.writeHead(412, {
+        "content-type": "application/xml",
+        "content-length": String(new TextEncoder().encode(xml).length),
+      });
+      ctx.res.end(xml);
+    } finally {
+      busy.delete(id);
+      done();
+    }
+  };
+}
 
 /**
  * Starts s3rver on 127.0.0.1 (random port) in a fresh temp directory.
@@ -195,6 +258,26 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       return;
     }
     await next();
+    if (planned?.fault.kind === "corrupt") {
+      const body = ctx.body as AsyncIterable<Uint8Array> | undefined;
+      if (body === undefined || body === null || typeof body !== "object") return;
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let off = 0;
+      for (const c of chunks) {
+        all.set(c, off);
+        off += c.length;
+      }
+      const at = Math.min(planned.fault.at ?? Math.floor(all.length / 2), all.length - 1);
+      if (at >= 0) all[at]! ^= 0x01;
+      ctx.respond = false;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(ctx.response.headers)) headers[k] = String(v);
+      ctx.res.writeHead(200, headers);
+      ctx.res.end(all);
+      return;
+    }
     if (planned?.fault.kind === "truncate" || planned?.fault.kind === "stall") {
       const body = ctx.body as AsyncIterable<Uint8Array> | undefined;
       if (body === undefined || body === null || typeof body !== "object") return;
@@ -221,7 +304,8 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       ctx.res.destroy();
     }
   };
-  (server as unknown as { middleware: Middleware[] }).middleware.unshift(counter);
+  const app = server as unknown as { middleware: Middleware[]; store: MetadataStore };
+  app.middleware.unshift(counter, conditionalWrites(app.store));
 
   let address: { port: number };
   try {

@@ -30,7 +30,6 @@ import { ConfigError, LakeError } from "../../src/core/errors.ts";
 import type { Engine, EngineKind } from "../../src/lake/engine.ts";
 import { closeEngines, engineKind, openEngine } from "../../src/lake/open_engine.ts";
 import { openWasmEngine } from "../../src/lake/engine_wasm.ts";
-import { parquetViewSql } from "../../src/lake/_engine_util.ts";
 
 const DAY_2020 = 18262; // 2020-01-01 in epoch days
 
@@ -201,17 +200,16 @@ interface ChunkInfo {
 
 /** The column chunks of a Parquet file, read by the engine itself. */
 async function parquetLayout(engine: Engine, path: string): Promise<ChunkInfo[]> {
-  const t = await engine.query(
-    `SELECT row_group_id::INTEGER AS g, row_group_num_rows::INTEGER AS n, path_in_schema AS c, ` +
-      `type AS t, compression::VARCHAR AS z FROM parquet_metadata('${path}') ORDER BY g, column_id`,
-  );
+  const t = await engine.parquetMetadata({ key: path, path });
   return t.toArray().map((r) => ({
-    rowGroup: r.g,
-    rows: r.n,
-    column: String(r.c),
-    type: String(r.t),
-    compression: String(r.z),
-  }));
+    rowGroup: Number(r.row_group_id),
+    rows: Number(r.row_group_num_rows),
+    column: String(r.path_in_schema),
+    type: String(r.type),
+    compression: String(r.compression),
+    id: Number(r.column_id),
+  })).sort((a, b) => a.rowGroup - b.rowGroup || a.id - b.id)
+    .map(({ id: _, ...chunk }) => chunk);
 }
 
 /** Rows in each row group of a Parquet file. */
@@ -270,11 +268,10 @@ for (const kind of ["wasm", "native"] as const satisfies readonly EngineKind[]) 
           ]);
           for (const c of layout) assertEquals(c.compression, "ZSTD", `${c.column} is ZSTD`);
           assertEquals(layout[0]!.rows, 6);
-          const logical = await engine.query(
-            `SELECT name, converted_type::VARCHAR AS t FROM parquet_schema('${path}') ` +
-              `WHERE name IN ('symbol', 'date', 'fetch_timestamp') ORDER BY name`,
-          );
-          assertEquals(logical.toArray().map((r) => [r.name, r.t]), [
+          const logical = (await engine.parquetMetadata({ key: path, path }, "schema")).toArray()
+            .filter((r) => ["symbol", "date", "fetch_timestamp"].includes(String(r.name)))
+            .sort((a, b) => String(a.name) < String(b.name) ? -1 : 1);
+          assertEquals(logical.map((r) => [String(r.name), String(r.converted_type)]), [
             ["date", "DATE"],
             ["fetch_timestamp", "UTF8"],
             ["symbol", "UTF8"],
@@ -449,15 +446,17 @@ for (const kind of ["wasm", "native"] as const satisfies readonly EngineKind[]) 
             start: DAY_2020 + 100,
             columns: ["symbol", "date", "close"],
           };
-          const rows = async (split: boolean) => {
-            await engine.query(parquetViewSql("split_v", [path], filter, split));
+          const rows = async (splitSymbols: boolean) => {
+            await engine.registerParquet("split_v", [{ key: "split", path }], filter, {
+              splitSymbols,
+            });
             const t1 = await engine.query("SELECT * FROM split_v ORDER BY symbol, date");
             return t1.toArray().map((r) => [r.symbol, r.date, r.close]);
           };
           const one = await rows(false);
           assertEquals(one.length, 2 * 2_900);
           assertEquals(await rows(true), one);
-          await engine.query("DROP VIEW split_v");
+          await engine.drop("split_v");
         },
       );
 
@@ -752,16 +751,19 @@ for (const kind of ["wasm", "native"] as const satisfies readonly EngineKind[]) 
 }
 
 Deno.test("wasm: a query over DuckDB's memory limit is an OutOfMemory LakeError, and the engine carries on", async () => {
+  // The instance's settings are locked once it starts: the limit is set at start.
+  await closeEngines();
+  Deno.env.set("ASXLAB_WASM_MEMORY_LIMIT", "64MB");
   const engine = await openWasmEngine();
+  Deno.env.delete("ASXLAB_WASM_MEMORY_LIMIT");
   try {
-    await engine.query("SET memory_limit = '64MB'");
+    await assertRejects(() => engine.query("SET memory_limit = '8GB'"), LakeError);
     const err = await assertRejects(
       () => engine.query("SELECT range % 7 AS k, list(range) AS l FROM range(30000000) GROUP BY 1"),
       LakeError,
     );
     assertEquals((err as LakeError).code, "OutOfMemory");
     assertMatch(err.message, /ran out of memory[\s\S]*engine "native"/i);
-    await engine.query("RESET memory_limit");
     assertEquals((await engine.query("SELECT 41 + 1 AS n")).get(0)!.n, 42);
   } finally {
     await engine.close();

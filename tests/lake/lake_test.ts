@@ -5,26 +5,9 @@ import { ConfigError } from "../../src/core/errors.ts";
 import { Lake, type MergeReport } from "../../src/lake/lake.ts";
 import { LocalStore } from "../../src/lake/local_store.ts";
 import { closeEngines, openEngine } from "../../src/lake/open_engine.ts";
-import type { RawRows } from "../../src/lake/schema.ts";
 import type { EngineKind } from "../../src/lake/engine.ts";
 import { ReadingStore } from "../helpers/reading_store.ts";
-
-function rows(
-  spec: [symbol: string, date: string, close: number, volume?: number][],
-  stamp: string,
-): RawRows {
-  return {
-    symbol: spec.map((r) => r[0]),
-    date: spec.map((r) => r[1]),
-    open: spec.map((r) => r[2] - 0.1),
-    high: spec.map((r) => r[2] + 0.5),
-    low: spec.map((r) => r[2] - 0.5),
-    close: spec.map((r) => r[2]),
-    volume: spec.map((r) => r[3] ?? 1000),
-    adjusted_close: spec.map((r) => r[2]),
-    fetch_timestamp: stamp,
-  };
-}
+import { rows } from "../helpers/lake_rows.ts";
 
 /**
  * Registers a test once per engine: every lake test passes on both. Each run gets a
@@ -57,12 +40,16 @@ async function withLake(
 }
 
 lakeTest("raw batch round trip keeps the seed schema's exact types", async (lake) => {
-  const key = await lake.writeRawBatch(
+  const written = await lake.writeRawBatch(
     "2024-08-01",
     7,
     rows([["BHP.AX", "2024-07-31", 44.81, 7_123_456_789]], "2024-08-01T08:00:00.000Z"),
   );
-  assert.equal(key, "raw-data/2024-08-01-batch-7.parquet");
+  assert.deepEqual(written, {
+    key: "raw-data/2024-08-01-batch-7.parquet",
+    rows: 1,
+    quarantine: null,
+  });
   const t = await lake.sql("select * from raw");
   const types = Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
   assert.deepEqual(types, {
@@ -137,9 +124,16 @@ lakeTest(
 
 lakeTest("loads prune partitions by year and filter symbols and dates", async (lake, store) => {
   const spec: [string, string, number][] = [];
-  for (const year of [2019, 2020, 2021, 2022]) {
+  // A March and a June trading day of each year (2 March and 1 June 2019 were weekend days).
+  const days: [number, string, string][] = [
+    [2019, "2019-03-04", "2019-06-03"],
+    [2020, "2020-03-02", "2020-06-01"],
+    [2021, "2021-03-02", "2021-06-01"],
+    [2022, "2022-03-02", "2022-06-01"],
+  ];
+  for (const [year, march, june] of days) {
     for (const sym of ["AAA.AX", "BBB.AX", "CCC.AX"]) {
-      spec.push([sym, `${year}-03-02`, year - 2000], [sym, `${year}-06-01`, year - 1999]);
+      spec.push([sym, march, year - 2000], [sym, june, year - 1999]);
     }
   }
   await lake.writeRawBatch("2022-12-31", 0, rows(spec, "2022-12-31T08:00:00.000Z"));
@@ -157,7 +151,7 @@ lakeTest("loads prune partitions by year and filter symbols and dates", async (l
   assert.equal(range.length, 6);
   assert.deepEqual(range.table.schema.fields.map((f) => f.name), ["symbol", "date", "close"]);
   assert.deepEqual(await lake.symbols(), ["AAA.AX", "BBB.AX", "CCC.AX"]);
-  assert.deepEqual(await lake.dateRange(), { start: "2019-03-02", end: "2022-06-01" });
+  assert.deepEqual(await lake.dateRange(), { start: "2019-03-04", end: "2022-06-01" });
   const none = await lake.loadSymbols(["ZZZ.AX"]);
   assert.equal(none.length, 0);
 });
@@ -223,11 +217,21 @@ lakeTest("bad input is refused with clear errors", async (lake) => {
     (err: unknown) =>
       err instanceof LakeError && err.code === "NotFound" && /2024-08-09/.test(err.message),
   );
-  await assert.rejects(
-    lake.writeRawBatch("2024-08-01", 0, rows([["BHP.AX", "2024-07-31", 40, 1.5]], "x")),
-    /not a whole number/,
-  );
+  const ragged = { ...rows([["BHP.AX", "2024-07-31", 40]], "2024-08-01T08:00:00Z"), close: [] };
+  await assert.rejects(lake.writeRawBatch("2024-08-01", 0, ragged), RangeError);
   assert.deepEqual(await lake.store.list(""), [], "nothing was written by refused calls");
+  // Bad rows are not refused: they are quarantined with the reason.
+  const report = await lake.writeRawBatch(
+    "2024-08-01",
+    0,
+    rows([["BHP.AX", "2024-07-31", 40, 1.5]], "2024-08-01T08:00:00Z"),
+  );
+  assert.deepEqual(report.quarantine, {
+    key: "quarantine/2024-08-01/batch-0.parquet",
+    rows: 1,
+    counts: { "invalid volume": 1 },
+  });
+  assert.equal(report.rows, 0);
 });
 
 Deno.test({

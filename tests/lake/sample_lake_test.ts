@@ -18,6 +18,8 @@ Deno.test("sample lake: the committed sample is exactly what sample:build produc
       "min(date)::VARCHAR a, max(date)::VARCHAR b from ohlcv group by 1 order by 1";
     const [a, b] = [await rebuilt.sql(digest), await shipped.sql(digest)];
     assert.deepEqual(a.toArray().map((r) => r.toJSON()), b.toArray().map((r) => r.toJSON()));
+    assert.deepEqual((await shipped.verify()).problems, [], "the shipped manifest matches");
+    assert.deepEqual((await rebuilt.verify()).problems, [], "sample:build writes a manifest");
     for (const name of ["PROVENANCE.md", "quarantine/2022-12-31/sample-build.csv"]) {
       assert.equal(
         new TextDecoder().decode(await rebuilt.store.get(name)),

@@ -103,6 +103,30 @@ async function storeContract(t: Deno.TestContext, backend: Backend): Promise<voi
     }
   });
 
+  await t.step("conditional writes: putIfAbsent, putIfMatch, deleteIfMatch", async () => {
+    const key = "cond/_lock";
+    const first = await store.putIfAbsent(key, enc.encode("one"));
+    assert.ok(first, "the first putIfAbsent creates");
+    assertEquals(await store.putIfAbsent(key, enc.encode("two")), undefined, "taken");
+    assertEquals(new TextDecoder().decode(await store.get(key)), "one");
+    assertEquals(await store.putIfMatch(key, enc.encode("x"), "not-the-etag"), undefined);
+    const second = await store.putIfMatch(key, enc.encode("three"), first.etag);
+    assert.ok(second && second.etag !== first.etag, "a match replaces, with a new etag");
+    assertEquals(new TextDecoder().decode(await store.get(key)), "three");
+    assertEquals(await store.deleteIfMatch(key, first.etag), false, "an old etag deletes nothing");
+    assertEquals(await store.deleteIfMatch(key, second.etag), true);
+    assertEquals(await store.head(key), undefined);
+    assertEquals(await store.deleteIfMatch(key, second.etag), false, "gone");
+    assertEquals(await store.putIfMatch(key, enc.encode("x"), second.etag), undefined, "gone");
+    // Of many concurrent creators exactly one wins.
+    const wins = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.putIfAbsent(key, enc.encode(`w${i}`))),
+    );
+    assertEquals(wins.filter((w) => w !== undefined).length, 1);
+    assertEquals((await store.list("cond/")).map((o) => o.key), [key], "no guard files listed");
+    await store.delete(key);
+  });
+
   await t.step("keys with '=' and '^' work", async () => {
     const keys = ["ohlcv/year=2020/part-0.parquet", "symbols/^AXJO.csv"];
     for (const key of keys) {
