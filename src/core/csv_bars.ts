@@ -16,6 +16,7 @@
  * @module
  */
 
+import { adjusted } from "./adjusted.ts";
 import { formatDate, parseDate } from "./dates.ts";
 import { ConfigError } from "./errors.ts";
 import { PlainBars } from "./plain_bars.ts";
@@ -30,8 +31,8 @@ export interface CsvBarsOptions {
   /** Name used in error messages (e.g. the file path). @default {"CSV"} */
   source?: string;
   /**
-   * Use the `Adj Close` column: open, high, low and close are scaled by
-   * `Adj Close / Close` on each day (dividends and splits). @default {false}
+   * Use the `Adj Close` column: the bars are {@link adjusted} (open, high, low
+   * and close scaled by `Adj Close / Close` on each day; volume as traded). @default {false}
    */
   adjusted?: boolean;
   /** The order of the dates. @default {detected: ISO, or the one slashed order the dates allow} */
@@ -243,26 +244,26 @@ export function parseCsvBars(text: string, options: CsvBarsOptions = {}): PlainB
       );
     }
   }
-  const n = idx.length;
   const pick = (f: number) => Float64Array.from(idx, (k) => values[k]![f]!);
   const close = pick(3);
   const adjustedClose = hasAdj ? pick(5) : close.slice();
-  const cols = { open: pick(0), high: pick(1), low: pick(2), close, volume: pick(4) };
+  const bars = new PlainBars({
+    symbol: options.symbol ?? "CSV",
+    dates: Int32Array.from(idx, (k) => days[k]!),
+    open: pick(0),
+    high: pick(1),
+    low: pick(2),
+    close,
+    volume: pick(4),
+    adjustedClose,
+  });
+  let out = bars;
   if (options.adjusted) {
-    for (let i = 0; i < n; i++) {
-      const factor = adjustedClose[i]! / close[i]!;
-      if (!(factor > 0 && Number.isFinite(factor))) {
-        throw new ConfigError(
-          `Cannot adjust "${source}": ${formatDate(days[idx[i]!]!)} has Adj Close ${
-            adjustedClose[i]
-          } for Close ${close[i]}`,
-        );
-      }
-      cols.open[i]! *= factor;
-      cols.high[i]! *= factor;
-      cols.low[i]! *= factor;
+    try {
+      out = adjusted(bars, { source });
+    } catch (err) {
+      throw err instanceof RangeError ? new ConfigError(err.message) : err;
     }
-    cols.close = adjustedClose.slice();
   } else if (adjDiffers) {
     options.onNote?.(
       `"${source}": its Adj Close column is not used (prices are as traded, not adjusted for dividends and splits; --adjusted uses it)`,
@@ -273,12 +274,7 @@ export function parseCsvBars(text: string, options: CsvBarsOptions = {}): PlainB
       `"${source}": dropped ${dropped} row${dropped === 1 ? "" : "s"} without prices (holidays)`,
     );
   }
-  return new PlainBars({
-    symbol: options.symbol ?? "CSV",
-    dates: Int32Array.from(idx, (k) => days[k]!),
-    ...cols,
-    adjustedClose,
-  });
+  return out;
 }
 
 /** Reads a file's text (e.g. `(p) => readFile(p, "utf8")` from `node:fs/promises`). */
