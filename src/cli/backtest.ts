@@ -17,6 +17,7 @@
 
 import { type CsvDateFormat, readCsvBarsWith } from "../core/csv_bars.ts";
 import { type BarsLike, PlainBars } from "../core/plain_bars.ts";
+import { adjusted } from "../core/adjusted.ts";
 import { resolveRange } from "../core/dates.ts";
 import { didYouMean } from "../core/_did_you_mean.ts";
 import { ConfigError } from "../core/errors.ts";
@@ -59,7 +60,9 @@ const USAGE = `usage: deno task backtest [flags]
   --lake URI                 lake to read (default: the shipped sample in data-cache/lake)
   --engine wasm|native       the lake's query engine (default wasm; native: @duckdb/node-api)
   --csv FILE                 read bars from a Date,Open,High,Low,Close,Volume CSV instead of a lake
-  --adjusted                 with --csv: use its Adj Close column (prices adjusted for dividends, splits)
+  --adjusted                 trade adjusted prices: open, high, low and close scaled by adjusted
+                             close / close on each bar (splits and dividends), volume as traded;
+                             a --csv file needs an Adj Close column
   --date-format FORMAT       with --csv: YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY (default: detected)
   --json                     print {"stats", "trades", "equity"} as JSON on stdout
   --out FILE.html|FILE.json  write the report: .html is one offline page (stats, the chart of each
@@ -245,8 +248,8 @@ async function loadBars(values: Values): Promise<Loaded> {
     if (values.engine !== undefined) {
       throw new ConfigError(`--engine chooses the lake's engine; a --csv run reads no lake`);
     }
-  } else if (values.adjusted || values["date-format"] !== undefined) {
-    throw new ConfigError(`--adjusted and --date-format apply to --csv files`);
+  } else if (values["date-format"] !== undefined) {
+    throw new ConfigError(`--date-format applies to --csv files; a lake's dates need none`);
   }
   if (values.csv !== undefined) {
     const symbol = values.symbols !== undefined
@@ -289,8 +292,8 @@ async function loadBars(values: Values): Promise<Loaded> {
       throw new ConfigError(`Invalid --symbols "${values.symbols}": no symbol given`);
     }
     const range = { start: rangeText.start, end: rangeText.end };
-    const bars = await lake.loadSymbols(wanted, range);
-    const found = bars.ranges();
+    const loaded = await lake.loadSymbols(wanted, range);
+    const found = loaded.ranges();
     if (wanted.some((s) => !found.has(s))) {
       const all = await available();
       for (const s of wanted) {
@@ -302,7 +305,9 @@ async function loadBars(values: Values): Promise<Loaded> {
           );
         }
       }
-      if (bars.length === 0) throw new ConfigError(`No bars for ${wanted.join(", ")} from ${span}`);
+      if (loaded.length === 0) {
+        throw new ConfigError(`No bars for ${wanted.join(", ")} from ${span}`);
+      }
       for (const s of wanted) {
         if (!found.has(s)) throw new ConfigError(`No bars for "${s}" from ${span}`);
       }
@@ -312,7 +317,8 @@ async function loadBars(values: Values): Promise<Loaded> {
     if (bench !== "none") {
       const sym = bench.startsWith("^") ? bench.toUpperCase() : toYahooSymbol(bench);
       const b = await lake.loadSymbols([sym], range);
-      if (b.length > 0) benchmark = { symbol: sym, dates: b.dates.slice(), close: b.close.slice() };
+      const close = values.adjusted ? b.adjustedClose : b.close; // one basis for both
+      if (b.length > 0) benchmark = { symbol: sym, dates: b.dates.slice(), close: close.slice() };
       else if (values.benchmark !== undefined) {
         // Asked for by name: unknown is an error; known but without bars in the range is no benchmark.
         const all = await available();
@@ -321,6 +327,7 @@ async function loadBars(values: Values): Promise<Loaded> {
         }
       }
     }
+    const bars = values.adjusted ? adjusted(loaded) : loaded;
     return { bars, benchmark, source: values.lake ?? "the sample lake" };
   } finally {
     await lake.close();
@@ -431,12 +438,13 @@ async function main(args: string[]): Promise<number> {
       },
     }
     : {};
+  const basis = (benchmark ? `, benchmark ${benchmark.symbol}` : "") +
+    (values.adjusted ? ", adjusted prices" : "");
   if (out?.html) {
     const { backtestReport, saveHtml } = await dynamicImport<typeof import("../plot/mod.ts")>(
       "../plot/mod.ts",
     );
-    const subtitle = `${source}${benchmark ? `, benchmark ${benchmark.symbol}` : ""} · ` +
-      `deno task backtest ${args.join(" ")}`;
+    const subtitle = `${source}${basis} · deno task backtest ${args.join(" ")}`;
     try {
       await saveHtml(backtestReport(result, bars, { subtitle, sweep: swept }), out.path);
     } catch (err) {
@@ -453,7 +461,7 @@ async function main(args: string[]): Promise<number> {
     printLine(jsonReport(result, extra));
     return 0;
   }
-  console.log(result.title + (benchmark ? `, benchmark ${benchmark.symbol}` : ""));
+  console.log(result.title + basis);
   console.log("");
   console.log(statsText(result.stats));
   if (swept) {

@@ -258,3 +258,70 @@ Deno.test("cli: the breakout strategy runs by name; CSV notes reach stderr", asy
   ok(r.stdout.startsWith("Breakout(channel=20, atr=14, mult=2) on GOOG_LIKE_600"), r.stdout);
   ok(/Adj Close column is not used/.test(r.stderr) === false); // its Adj Close equals Close
 });
+
+Deno.test("cli --adjusted on the lake: RMD.AX's unadjusted splits stop looking like crashes, and the trades change", async () => {
+  const raw = await run("--symbols", "RMD", "--json");
+  const adj = await run("--symbols", "RMD", "--adjusted", "--json");
+  eq([raw.code, adj.code], [0, 0], raw.stderr + adj.stderr);
+  const [r, a] = [JSON.parse(raw.stdout), JSON.parse(adj.stdout)];
+  // Three 2-for-1 splits halve the traded close: holding it "lost" money; adjusted, it gained.
+  ok(r.stats["Buy & Hold Return [%]"] < 0, String(r.stats["Buy & Hold Return [%]"]));
+  ok(a.stats["Buy & Hold Return [%]"] > 500, String(a.stats["Buy & Hold Return [%]"]));
+  const entries = (j: { trades: { entryDate: string; entryPrice: number }[] }) =>
+    j.trades.map((t) => `${t.entryDate} ${t.entryPrice}`);
+  ok(entries(r).join() !== entries(a).join(), "the trades differ");
+  // Before the last split the adjusted prices are below the traded ones; after it, equal.
+  const first = (j: typeof r) => j.trades[0] as { entryDate: string; entryPrice: number };
+  ok(
+    first(a).entryPrice < first(r).entryPrice / 4,
+    `${first(a).entryPrice} vs ${first(r).entryPrice}`,
+  );
+  const table = await run("--symbols", "RMD", "--adjusted");
+  ok(
+    table.stdout.startsWith(
+      "MovingAverageCrossover(fast=20, slow=50, short=false) on RMD.AX, benchmark ^AXJO, adjusted prices\n",
+    ),
+    table.stdout,
+  );
+  // The same function serves a CSV's Adj Close: GOOG_LIKE_600's equals its Close, so nothing changes.
+  const csv = await run("--csv", CSV, "--params", "fast=10,slow=30", "--adjusted", "--json");
+  eq(csv.code, 0, csv.stderr);
+  eq(JSON.parse(csv.stdout).stats["# Trades"], 9);
+});
+
+Deno.test("cli --adjusted: bad combinations are one line on stderr and exit code 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "asxlab-cli-adjusted-" });
+  try {
+    const plain = `${dir}/plain.csv`;
+    await Deno.writeTextFile(plain, "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,1,1.5,10\n");
+    const zero = `${dir}/zero.csv`;
+    await Deno.writeTextFile(
+      zero,
+      "Date,Open,High,Low,Close,Volume,Adj Close\n2020-01-02,1,2,1,1.5,10,1.5\n2020-01-03,1,2,1,1.5,10,0\n",
+    );
+    const cases: [string[], string][] = [
+      [
+        ["--symbols", "RMD", "--adjusted", "--date-format", "DD/MM/YYYY"],
+        "error: --date-format applies to --csv files; a lake's dates need none",
+      ],
+      [
+        ["--csv", plain, "--adjusted"],
+        `error: Cannot read adjusted bars from "${plain}": it has no "Adj Close" column`,
+      ],
+      [
+        ["--csv", zero, "--adjusted"],
+        `error: Cannot adjust "${zero}": 2020-01-03 has adjusted close 0 for close 1.5 (expected both positive)`,
+      ],
+      [
+        ["--csv", plain, "--adjusted", "--lake", dir],
+        "error: Use either --csv or --lake, not both",
+      ],
+    ];
+    for (const [args, line] of cases) {
+      const res = await run(...args);
+      eq([res.code, res.stdout, res.stderr], [2, "", line + "\n"], args.join(" "));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
