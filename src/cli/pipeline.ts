@@ -11,11 +11,11 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { parseDate } from "../core/dates.ts";
 import { ConfigError } from "../core/errors.ts";
 import { toYahooSymbol } from "../core/symbol.ts";
+import { DEFAULT_PIPELINE_LAKE_DIR } from "../lake/defaults.ts";
 import { cliPath, formatRows, runCli } from "./_cli.ts";
 import { parseFlags } from "./_flags.ts";
 
@@ -49,9 +49,6 @@ options:
 
 exit codes: 0 the run succeeded; 1 the run failed (its alert is printed); 2 bad input or a server
 that cannot be reached.`;
-
-/** The pipeline's default local lake: a working directory of its own, not the shipped sample. */
-const DEFAULT_PIPELINE_LAKE = new URL("../../data-cache/pipeline-lake", import.meta.url);
 
 function count(name: string, text: string | undefined, min = 0): number | undefined {
   if (text === undefined) return undefined;
@@ -131,7 +128,7 @@ async function main(): Promise<number> {
     throw new ConfigError("--symbols names no symbols: expected e.g. BHP.AX,CBA.AX");
   }
   let lake = values.lake ?? process.env.ASXLAB_LAKE;
-  if (lake === undefined || lake === "") lake = fileURLToPath(DEFAULT_PIPELINE_LAKE);
+  if (lake === undefined || lake === "") lake = DEFAULT_PIPELINE_LAKE_DIR;
   else lake = cliPath(lake); // URIs pass through; a relative path is the user's, not the project's
 
   const { runPipelineLocally } = await import("../pipeline/local_runner.ts");

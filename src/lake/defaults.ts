@@ -14,6 +14,15 @@ export const DEFAULT_LAKE_DIR: string = fileURLToPath(
   new URL("../../data-cache/lake", import.meta.url),
 );
 
+/**
+ * The pipeline's own local lake, `data-cache/pipeline-lake/` in the repository:
+ * where `deno task pipeline` (and `deno task pipeline:demo`) write when no lake is
+ * given, never the shipped sample.
+ */
+export const DEFAULT_PIPELINE_LAKE_DIR: string = fileURLToPath(
+  new URL("../../data-cache/pipeline-lake", import.meta.url),
+);
+
 /** The default S3 object cache, `data-cache/s3/` in the repository. */
 export const DEFAULT_CACHE_DIR: string = fileURLToPath(
   new URL("../../data-cache/s3", import.meta.url),

@@ -78,7 +78,7 @@ import { checkLakeRows, type QuarantineReason } from "./validate.ts";
 import type { S3Credentials, S3Timeouts } from "./s3_store.ts";
 import { compareKeys, type LakeStore, type ObjectInfo, type Store } from "./store.ts";
 
-export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR } from "./defaults.ts";
+export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR, DEFAULT_PIPELINE_LAKE_DIR } from "./defaults.ts";
 
 /** Options of {@link openLake}. */
 export interface OpenLakeOptions {

@@ -11,7 +11,13 @@
  *
  * @module
  */
-export { DEFAULT_CACHE_DIR, DEFAULT_LAKE_DIR, Lake, openLake } from "./lake.ts";
+export {
+  DEFAULT_CACHE_DIR,
+  DEFAULT_LAKE_DIR,
+  DEFAULT_PIPELINE_LAKE_DIR,
+  Lake,
+  openLake,
+} from "./lake.ts";
 export type {
   LakeInfo,
   LoadOptions,

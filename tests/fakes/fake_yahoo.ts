@@ -16,7 +16,11 @@
  *   (always): `429` with `Retry-After`, `500`, `503`, `stall` (no answer for
  *   `stallMs`), `stall-body` (headers and half the body, then
  *   nothing), `truncated` (a 200 whose JSON stops halfway), `malformed` (a 200
- *   that is not JSON), `null-bars` (every other bar all `null`), `404`.
+ *   that is not JSON), `null-bars` (every other bar all `null`), `404`, and two
+ *   kinds of bad prices Yahoo really sends, on every bar of the answer: `spike`
+ *   (prices ×3 with no split; in a one-day fetch, a one-day spike that the
+ *   pipeline's jump check quarantines) and `bad-ohlc` (each high below its
+ *   close, which the lake's door quarantines).
  *
  * Run it by hand with `deno task fake-yahoo` (see `fake_yahoo_cli.ts`).
  *
@@ -43,6 +47,8 @@ export const FAULT_KINDS = [
   "malformed",
   "null-bars",
   "404",
+  "spike",
+  "bad-ohlc",
 ] as const;
 
 /** One of {@link FAULT_KINDS}. */
@@ -50,7 +56,7 @@ export type FaultKind = typeof FAULT_KINDS[number];
 
 /** Faults that a client can get past by retrying: what `faultRate` injects by default. */
 export const TRANSIENT_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter((k) =>
-  k !== "null-bars" && k !== "404"
+  k !== "null-bars" && k !== "404" && k !== "spike" && k !== "bad-ohlc"
 );
 
 /** Options of {@link startFakeYahoo}. */
@@ -249,7 +255,13 @@ export function startFakeYahoo(options: FakeYahooOptions = {}): Promise<FakeYaho
     return [i, j];
   };
 
-  const chartBody = (symbol: string, period1: number, period2: number, nullBars: boolean) => {
+  const chartBody = (
+    symbol: string,
+    period1: number,
+    period2: number,
+    fault: FaultKind | undefined,
+  ) => {
+    const nullBars = fault === "null-bars";
     const chunk = market(symbol);
     const c = chunk.columns;
     // period2 is exclusive in Yahoo's API: bars whose open is before it.
@@ -269,6 +281,11 @@ export function startFakeYahoo(options: FakeYahooOptions = {}): Promise<FakeYaho
       volume.push(blank ? null : c.volume[k]!);
       adj.push(blank ? null : c.adjusted_close[k]!);
     }
+    for (let k = 0; k < ts.length && close[k] !== null; k++) {
+      if (fault === "spike") {
+        for (const column of [open, high, low, close, adj]) column[k] = 3 * column[k]!;
+      } else if (fault === "bad-ohlc") high[k] = Math.min(open[k]!, close[k]!) * 0.99;
+    }
     const splits: Record<string, unknown> = {};
     for (const s of chunk.splits) {
       const t = asxOpenTimestamp(s.date);
@@ -277,8 +294,8 @@ export function startFakeYahoo(options: FakeYahooOptions = {}): Promise<FakeYaho
         splits[String(t)] = { date: t, ...f, splitRatio: `${f.numerator}:${f.denominator}` };
       }
     }
-    const last = c.date.length - 1;
-    const lastT = last >= 0 ? asxOpenTimestamp(c.date[last]!) : period2;
+    const end = c.date.length - 1;
+    const lastT = end >= 0 ? asxOpenTimestamp(c.date[end]!) : period2;
     const gmtoffset = sydneyOffset(lastT * 1000);
     const period = (start: number, end: number) => ({
       timezone: gmtoffset === 39600 ? "AEDT" : "AEST",
@@ -298,7 +315,7 @@ export function startFakeYahoo(options: FakeYahooOptions = {}): Promise<FakeYaho
       gmtoffset,
       timezone: gmtoffset === 39600 ? "AEDT" : "AEST",
       exchangeTimezoneName: "Australia/Sydney",
-      regularMarketPrice: last >= 0 ? c.close[last]! : 0,
+      regularMarketPrice: end >= 0 ? c.close[end]! : 0,
       chartPreviousClose: i > 0 ? c.close[i - 1]! : (c.close[0] ?? 0),
       priceHint: 2,
       currentTradingPeriod: {
@@ -417,7 +434,7 @@ export function startFakeYahoo(options: FakeYahooOptions = {}): Promise<FakeYaho
         );
       }
       if (!/^\^?[A-Z0-9.\-]{1,12}$/.test(symbol)) return notFound();
-      body = chartBody(symbol, period1, period2, fault === "null-bars");
+      body = chartBody(symbol, period1, period2, fault);
     }
     if (fault === "truncated") return json(200, body.slice(0, Math.floor(body.length / 2)));
     if (fault === "stall-body") {
