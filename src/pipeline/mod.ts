@@ -41,6 +41,17 @@ export {
   type FetchBatchOutput,
   type SymbolFailure,
 } from "./fetch_batch.ts";
+export {
+  type CoverageGap,
+  type CoverageGrid,
+  coverageGrid,
+  type FailedSymbol,
+  type PipelineHealth,
+  pipelineHealth,
+  type PipelineHealthOptions,
+  type QuarantinedRow,
+  type RunHealth,
+} from "./health.ts";
 export * from "./keys.ts";
 export {
   LOCAL_RESOURCES,
