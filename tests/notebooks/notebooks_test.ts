@@ -8,6 +8,7 @@ import {
   toolTestName,
 } from "../helpers/toolchain.ts";
 import { cellsAsModule, notebookPaths, readNotebook, sourceOf } from "./_notebook.ts";
+import { seedPipelineLake } from "../../scripts/pipeline_demo.ts";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../..");
 const CONFIG = resolve(ROOT, "deno.json");
@@ -21,13 +22,31 @@ async function deno(args: string[], env: Record<string, string> = {}) {
   return { ok: r.success, stdout: text(r.stdout), stderr: text(r.stderr) };
 }
 
+/**
+ * Notebook 05 reads a pipeline lake: one seeded by real local pipeline runs
+ * against the fake Yahoo (`deno task pipeline:demo`), made once for both of its
+ * tests and removed at the end.
+ */
+let pipelineLake: Promise<string> | undefined;
+function envFor(name: string): Promise<Record<string, string>> {
+  if (!name.startsWith("05_")) return Promise.resolve({});
+  pipelineLake ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "asxlab-nb05-lake-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    await seedPipelineLake(dir);
+    return dir;
+  })();
+  return pipelineLake.then((dir) => ({ ASXLAB_LAKE: dir }));
+}
+
 const paths = notebookPaths();
 Deno.test("notebooks: the research stories are present", () => {
-  assert.deepEqual(paths.map((p) => basename(p)).slice(0, 4), [
+  assert.deepEqual(paths.map((p) => basename(p)).slice(0, 5), [
     "01_lake_tour.ipynb",
     "02_indicators.ipynb",
     "03_backtest.ipynb",
     "04_sweep_and_universe.ipynb",
+    "05_pipeline_health.ipynb",
   ]);
 });
 
@@ -64,6 +83,7 @@ for (const path of paths) {
       const out = `${dir}/outputs.json`;
       const run = await deno(["run", "--allow-all", "--config", CONFIG, module], {
         ASXLAB_SHIM_OUT: out,
+        ...await envFor(name),
       });
       const lastCell = run.stderr.match(/\[shim\] cell (\d+)/g)?.at(-1);
       assert.ok(run.ok, `${name} failed in ${lastCell ?? "its first cell"}:\n${run.stderr}`);
@@ -89,6 +109,7 @@ for (const path of paths) {
       try {
         const r = await new Deno.Command(python, {
           args: [NBRUN, "execute", path, `${dir}/${name}`, "--timeout", "300"],
+          env: await envFor(name),
           stdout: "piped",
           stderr: "piped",
         }).output();
