@@ -29,7 +29,7 @@
  */
 
 import { readdirSync } from "node:fs";
-import { cliPath } from "../src/cli/_cli.ts";
+import { cliPath, runCli } from "../src/cli/_cli.ts";
 import { tradingDays } from "../src/core/calendar.ts";
 import { formatDate, parseDate } from "../src/core/dates.ts";
 import { ConfigError } from "../src/core/errors.ts";
@@ -167,18 +167,21 @@ export async function seedPipelineLake(
 /** Where `deno task pipeline:demo` seeds by default: the pipeline's own default lake. */
 const DEMO_LAKE = DEFAULT_PIPELINE_LAKE_DIR;
 
+const USAGE = "usage: deno task pipeline:demo [DIR]   seeds a demo pipeline lake (20 symbols, " +
+  "May-June 2024, with faults) from the fake Yahoo server into DIR, which must be empty or " +
+  `absent (default: ${DEMO_LAKE})`;
+
 if (import.meta.main) {
-  if (Deno.args.includes("-h") || Deno.args.includes("--help") || Deno.args.length > 1) {
-    console.error(
-      "usage: deno task pipeline:demo [DIR]\n\n" +
-        "Seeds a demo pipeline lake (20 symbols, May-June 2024, with faults) from the fake Yahoo\n" +
-        `server. DIR must be empty or absent (default: ${DEMO_LAKE}).`,
-    );
-    Deno.exit(Deno.args.length > 1 ? 2 : 0);
-  }
-  const dir = Deno.args[0] === undefined ? DEMO_LAKE : cliPath(Deno.args[0]);
-  const started = Date.now();
-  try {
+  runCli(async () => {
+    if (Deno.args.includes("-h") || Deno.args.includes("--help")) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (Deno.args.length > 1 || Deno.args[0]?.startsWith("-")) {
+      throw new ConfigError(`Unexpected arguments ${JSON.stringify(Deno.args)}. ${USAGE}`);
+    }
+    const dir = Deno.args[0] === undefined ? DEMO_LAKE : cliPath(Deno.args[0]);
+    const started = Date.now();
     await seedPipelineLake(dir, (r) => {
       const s = r.summary!;
       console.error(
@@ -186,13 +189,11 @@ if (import.meta.main) {
           `${s.rows.quarantined} quarantined, ${s.retries} retries`,
       );
     });
-  } catch (err) {
-    console.error(`asxlab: ${(err as Error).message}`);
-    Deno.exit(1);
-  }
-  console.error(
-    `seeded ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
-      "open notebooks/05_pipeline_health.ipynb" +
-      (dir === DEMO_LAKE ? "" : ` with ASXLAB_LAKE=${dir}`),
-  );
+    console.error(
+      `seeded ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        "open notebooks/05_pipeline_health.ipynb" +
+        (dir === DEMO_LAKE ? "" : ` with ASXLAB_LAKE=${dir}`),
+    );
+    return 0;
+  });
 }

@@ -222,10 +222,13 @@ export async function pipelineHealth(
 
   // Coverage: which (symbol, session) pairs the curated lake holds, from where each symbol's
   // bars are due: its first bar in the lake, or earlier where the first run fetched it from.
+  // A symbol the first run fetched without getting a single bar is all gap.
   const held = await heldBars(lake, from, to);
   for (const [symbol, start] of await fetchedFrom(lake, first.date)) {
     const due = start < from ? from : start;
-    if (due < (held.firstBar.get(symbol) ?? "9999")) held.firstBar.set(symbol, due);
+    const known = held.firstBar.get(symbol);
+    if (known === undefined || due < known) held.firstBar.set(symbol, due);
+    if (!held.bars.has(symbol)) held.bars.set(symbol, new Set());
   }
   for (const q of quarantine) q.resolved = held.bars.get(q.symbol)?.has(q.date) ?? false;
   const outstanding = new Set(
@@ -340,15 +343,22 @@ async function readQuarantine(lake: Lake, from: string, to: string): Promise<Qua
 
 /** The curated bars' dates per symbol from `from` to `to`, and each symbol's first bar ever. */
 async function heldBars(lake: Lake, from: string, to: string) {
-  const bars = await lake.loadDateRange(from, to);
   const byDate = new Map<string, Set<string>>();
+  const firstBar = new Map<string, string>();
+  let bars;
+  try {
+    bars = await lake.loadDateRange(from, to);
+  } catch (err) {
+    // Runs that merged nothing yet (every symbol failed): no curated bars, all gaps.
+    if (err instanceof LakeError && err.code === "Empty") return { bars: byDate, firstBar };
+    throw err;
+  }
   const dates = bars.dates;
   for (const [symbol, [start, end]] of bars.ranges()) {
     const set = new Set<string>();
     for (let i = start; i < end; i++) set.add(formatDate(dates[i]!));
     byDate.set(symbol, set);
   }
-  const firstBar = new Map<string, string>();
   if (byDate.size > 0) {
     const t = await lake.sql(
       `SELECT symbol, strftime(min(date), '%Y-%m-%d') AS first FROM ohlcv GROUP BY symbol`,
@@ -358,8 +368,6 @@ async function heldBars(lake: Lake, from: string, to: string) {
       firstBar.set(r.symbol, r.first);
     }
   }
-  // A symbol whose every bar is before the window has none in it: it is not listed.
-  for (const symbol of byDate.keys()) if (!firstBar.has(symbol)) firstBar.set(symbol, from);
   return { bars: byDate, firstBar };
 }
 

@@ -195,3 +195,58 @@ Deno.test("pipeline:demo refuses a directory that holds anything, and leaves it 
     rmSync(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task pipeline:demo: a non-empty directory or extra arguments are one line and exit 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "asxlab-demo-cli-"));
+  const script = new URL("../../scripts/pipeline_demo.ts", import.meta.url).pathname;
+  const config = new URL("../../deno.dev.json", import.meta.url).pathname;
+  const run = async (...args: string[]) => {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-q", "--allow-all", "--config", config, script, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: r.code, stderr: new TextDecoder().decode(r.stderr) };
+  };
+  try {
+    writeFileSync(join(dir, "notes.txt"), "my lake");
+    const full = await run(dir);
+    assert.equal(full.code, 2);
+    assert.match(
+      full.stderr,
+      /^error: .* is not empty \(notes\.txt\): the demo only seeds a new lake/,
+    );
+    assert.equal(full.stderr.trim().split("\n").length, 1);
+    assert.equal(readFileSync(join(dir, "notes.txt"), "utf8"), "my lake");
+    const extra = await run(dir, "more");
+    assert.equal(extra.code, 2);
+    assert.match(
+      extra.stderr,
+      /^error: Unexpected arguments .*usage: deno task pipeline:demo \[DIR\]/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("pipelineHealth: runs that merged nothing report every due session as a gap, not an error", async () => {
+  const demo = await demoLake();
+  const dir = mkdtempSync(join(tmpdir(), "asxlab-health-nothing-"));
+  try {
+    // The backfill's summary and fetch log, without the bars it merged: as if none had arrived.
+    const day = SEED_PLAN.backfill.to;
+    for (const key of [`runs/${day}.json`, `raw-data/${day}-batch-0.json`]) {
+      Deno.mkdirSync(join(dir, key, ".."), { recursive: true });
+      Deno.copyFileSync(join(demo, key), join(dir, key));
+    }
+    const h = await healthOf(dir);
+    const may = [...tradingDays(SEED_PLAN.backfill.from, day)].map(formatDate);
+    assert.deepEqual(h.symbols, [...SEED_SYMBOLS].sort());
+    assert.equal(h.gaps.length, SEED_SYMBOLS.length);
+    for (const g of h.gaps) {
+      assert.deepEqual([g.from, g.to, g.sessions, g.open], [may[0], may.at(-1), may.length, true]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
