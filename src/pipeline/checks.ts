@@ -81,8 +81,30 @@ export interface CheckResult {
 
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${Math.round(x * 100)} %`;
 
-/** Trading days in [from, to], as runs of consecutive sessions. */
-function missingRuns(
+/**
+ * The trading days in [from, to] that `present` lacks, as runs of consecutive
+ * sessions: the one rule for a hole, used by the run's checks and by the
+ * pipeline's health report.
+ *
+ * @param symbol The ticker the holes are of.
+ * @param from First epoch day to check.
+ * @param to Last epoch day to check.
+ * @param present Epoch days that have a bar.
+ * @returns The holes, oldest first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDate } from "../core/dates.ts";
+ * import { missingRuns } from "./checks.ts";
+ * // Mon 3 to Fri 7 June 2024 with bars on Monday and Friday only.
+ * const present = new Set([parseDate("2024-06-03"), parseDate("2024-06-07")]);
+ * assert.deepEqual(missingRuns("BHP.AX", parseDate("2024-06-03"), parseDate("2024-06-07"), present), [
+ *   { symbol: "BHP.AX", from: "2024-06-04", to: "2024-06-06", days: 3 },
+ * ]);
+ * ```
+ */
+export function missingRuns(
   symbol: string,
   from: number,
   to: number,

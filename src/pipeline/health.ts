@@ -8,11 +8,12 @@
  * @module
  */
 
-import { isCalendarCovered, tradingDays } from "../core/calendar.ts";
-import { formatDate } from "../core/dates.ts";
+import { tradingDays } from "../core/calendar.ts";
+import { formatDate, parseDate } from "../core/dates.ts";
 import { LakeError } from "../core/errors.ts";
 import type { Lake } from "../lake/lake.ts";
 import type { RunSummary } from "./aggregate_results.ts";
+import { missingRuns } from "./checks.ts";
 import type { BatchLog } from "./fetch_batch.ts";
 import { BATCH_LOG_KEY, runKey } from "./keys.ts";
 
@@ -104,7 +105,10 @@ export interface PipelineHealth {
   failedSymbols: FailedSymbol[];
   /** Every quarantined row, by run date. */
   quarantine: QuarantinedRow[];
-  /** Sessions without a bar, per symbol, inside the window (on days the ASX calendar knows). */
+  /**
+   * Sessions without a bar, per symbol, inside the window, by the runs' own rule for a hole
+   * (outside 2015–2026, where the calendar knows no holidays, every weekday counts as a session).
+   */
   gaps: CoverageGap[];
   /** The window's sessions, and the symbols with bars in it (for {@link coverageGrid}). */
   sessions: string[];
@@ -129,10 +133,11 @@ const QUARANTINE_FILE = /^quarantine\/(\d{4}-\d{2}-\d{2})\/([^/]+)\.parquet$/;
  *
  * The window starts at the first run's first fetched date (a backfill's start,
  * else its run date) and ends at the latest run. Coverage is checked on ASX
- * sessions inside it (on dates the calendar knows the holidays of), for each
- * symbol from its first bar in the lake, or from where the first run fetched
- * it if that is earlier (so a new listing has no gap before it, but bars Yahoo
- * sent empty at the start of a backfill are gaps).
+ * sessions inside it with the pipeline's own rule for a hole (`missingRuns`, as
+ * the runs count theirs), for each symbol from its first bar in the lake, or
+ * from where the first run fetched it if that is earlier (so a new listing has
+ * no gap before it, but bars Yahoo sent empty at the start of a backfill are
+ * gaps).
  *
  * @param lake A lake that the pipeline writes (e.g. `openLake("data-cache/pipeline-lake")`).
  * @param options The run dates to report on.
@@ -175,7 +180,7 @@ export async function pipelineHealth(
   }
   const first = summaries[0]!, latest = summaries.at(-1)!;
   const from = first.backfill_from ?? first.date, to = latest.date;
-  const sessions = [...tradingDays(from, to)].filter(isCalendarCovered).map(formatDate);
+  const sessions = [...tradingDays(from, to)].map(formatDate);
 
   const quarantine = await readQuarantine(lake, first.date, to);
   const quarantinedOn = new Map<string, number>();
@@ -230,35 +235,25 @@ export async function pipelineHealth(
     if (known === undefined || due < known) held.firstBar.set(symbol, due);
     if (!held.bars.has(symbol)) held.bars.set(symbol, new Set());
   }
-  for (const q of quarantine) q.resolved = held.bars.get(q.symbol)?.has(q.date) ?? false;
-  const outstanding = new Set(
-    quarantine.filter((q) => !q.resolved).map((q) => `${q.symbol} ${q.date}`),
-  );
+  for (const q of quarantine) {
+    q.resolved = held.bars.get(q.symbol)?.has(parseDate(q.date)) ?? false;
+  }
+  const lastSession = sessions.at(-1);
   const gaps: CoverageGap[] = [];
-  for (const [symbol, dates] of held.bars) {
-    const since = held.firstBar.get(symbol)!;
-    let gap: { from: string; to: string; sessions: number; quarantined: boolean } | undefined;
-    const close = (open: boolean) => {
-      if (!gap) return;
-      const cause = gap.quarantined
+  for (const [symbol, present] of held.bars) {
+    const since = Math.max(parseDate(held.firstBar.get(symbol)!), parseDate(from));
+    for (const hole of missingRuns(symbol, since, parseDate(to), present)) {
+      const open = hole.to === lastSession;
+      const heldBack = quarantine.some((q) =>
+        !q.resolved && q.symbol === symbol && q.date >= hole.from && q.date <= hole.to
+      );
+      const cause = heldBack
         ? "quarantined"
         : open && failing.has(symbol)
         ? "fetch failing"
         : "no bar from Yahoo";
-      gaps.push({ symbol, from: gap.from, to: gap.to, sessions: gap.sessions, open, cause });
-      gap = undefined;
-    };
-    for (const day of sessions) {
-      if (day < since || dates.has(day)) {
-        close(false);
-        continue;
-      }
-      const quarantined = outstanding.has(`${symbol} ${day}`);
-      if (gap) Object.assign(gap, { to: day, sessions: gap.sessions + 1 });
-      else gap = { from: day, to: day, sessions: 1, quarantined: false };
-      gap.quarantined ||= quarantined;
+      gaps.push({ symbol, from: hole.from, to: hole.to, sessions: hole.days, open, cause });
     }
-    close(true);
   }
   gaps.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.from.localeCompare(b.from));
 
@@ -341,9 +336,9 @@ async function readQuarantine(lake: Lake, from: string, to: string): Promise<Qua
   return out;
 }
 
-/** The curated bars' dates per symbol from `from` to `to`, and each symbol's first bar ever. */
+/** The curated bars' dates (epoch days) per symbol from `from` to `to`, and each symbol's first bar ever. */
 async function heldBars(lake: Lake, from: string, to: string) {
-  const byDate = new Map<string, Set<string>>();
+  const byDate = new Map<string, Set<number>>();
   const firstBar = new Map<string, string>();
   let bars;
   try {
@@ -355,9 +350,7 @@ async function heldBars(lake: Lake, from: string, to: string) {
   }
   const dates = bars.dates;
   for (const [symbol, [start, end]] of bars.ranges()) {
-    const set = new Set<string>();
-    for (let i = start; i < end; i++) set.add(formatDate(dates[i]!));
-    byDate.set(symbol, set);
+    byDate.set(symbol, new Set(dates.subarray(start, end)));
   }
   if (byDate.size > 0) {
     const t = await lake.sql(
