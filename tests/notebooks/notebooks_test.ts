@@ -124,6 +124,7 @@ for (const path of paths) {
             seconds: number;
           }[];
           late_messages: number;
+          bad_signatures: number;
           seconds: number;
         } = JSON.parse(new TextDecoder().decode(r.stdout));
         const code = nb.cells.flatMap((c, i) => (c.cell_type === "code" ? [i] : []));
@@ -141,7 +142,8 @@ for (const path of paths) {
           `${name}: ${summary.seconds} s in Jupyter; first code cell ${
             summary.cells[0]!.seconds
           } s; ` +
-            `${summary.late_messages} output(s) arrived after "idle"`,
+            `${summary.late_messages} output(s) arrived after "idle", ` +
+            `${summary.bad_signatures} message(s) dropped for a bad signature`,
         );
       } finally {
         await Deno.remove(dir, { recursive: true });
