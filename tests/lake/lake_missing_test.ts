@@ -10,21 +10,14 @@ import { LakeError } from "../../src/core/errors.ts";
 import type { EngineKind } from "../../src/lake/engine.ts";
 import { openLake } from "../../src/lake/lake.ts";
 import { closeEngines } from "../../src/lake/open_engine.ts";
-import type { RawRows } from "../../src/lake/schema.ts";
 import { S3Store } from "../../src/lake/s3_store.ts";
+import { rows } from "../helpers/lake_rows.ts";
 import { startS3rver } from "../helpers/s3rver.ts";
 
-const ROWS: RawRows = {
-  symbol: ["BHP.AX", "BHP.AX"],
-  date: ["2024-07-30", "2024-07-31"],
-  open: [40, 41],
-  high: [41, 42],
-  low: [39, 40],
-  close: [40.5, 41.5],
-  volume: [1e6, 2e6],
-  adjusted_close: [40.5, 41.5],
-  fetch_timestamp: "2024-08-01T08:00:00.000Z",
-};
+const ROWS = rows(
+  [["BHP.AX", "2024-07-30", 40.5, 1e6], ["BHP.AX", "2024-07-31", 41.5, 2e6]],
+  "2024-08-01T08:00:00.000Z",
+);
 
 function isLakeError(code: string, pattern: RegExp) {
   return (err: unknown) => {

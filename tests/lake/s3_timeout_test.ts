@@ -13,6 +13,7 @@ import type { CachedStore } from "../../src/lake/cache.ts";
 import { openLake } from "../../src/lake/lake.ts";
 import { closeEngines } from "../../src/lake/open_engine.ts";
 import { DEFAULT_S3_TIMEOUTS, S3Store } from "../../src/lake/s3_store.ts";
+import { rows } from "../helpers/lake_rows.ts";
 import { startS3rver } from "../helpers/s3rver.ts";
 import { startSilentServer } from "../helpers/silent_server.ts";
 
@@ -121,17 +122,10 @@ Deno.test("Lake on S3: a stalled download fails the load with a Timeout naming t
       ...options,
       cacheDir: `${cacheDir}/w`,
     });
-    await writer.replaceCurated({
-      symbol: ["BHP.AX", "BHP.AX"],
-      date: ["2020-03-02", "2020-03-03"],
-      open: [30, 31],
-      high: [31, 32],
-      low: [29, 30],
-      close: [30.5, 31.5],
-      volume: [100, 200],
-      adjusted_close: [30.5, 31.5],
-      fetch_timestamp: "2020-03-04T08:00:00.000Z",
-    });
+    await writer.replaceCurated(rows(
+      [["BHP.AX", "2020-03-02", 30.5, 100], ["BHP.AX", "2020-03-03", 31.5, 200]],
+      "2020-03-04T08:00:00.000Z",
+    ));
     await writer.close();
     const reader = await openLake(`s3://${s3.bucket}/asx`, options);
     s3.failNext("GET", { kind: "stall" }, 2, "object");
